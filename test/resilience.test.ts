@@ -1,0 +1,276 @@
+// Never break a build: a killed server, a cold start by eight clients at once, a client killed
+// mid-compile, garbage on the socket, corrupt cache entries, an unwritable cache.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { encodeFrame, encodePreface, FrameType } from '../wrapper/shared/protocol';
+import { createSandbox, runWithTimeout, warmccBin, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await sleep(20);
+  }
+  return condition();
+}
+
+/** A C++ source that takes a noticeable time to compile (so a build is long enough to disturb). */
+function slowSource(index: number): string {
+  return `#include <regex>\n#include <string>\n#include <map>\nint f${index}(const std::string& s) {\n  std::map<std::string, int> m; m[s] = ${index};\n  return std::regex_match(s, std::regex("[a-z]+${index}")) ? m[s] : 0;\n}\n`;
+}
+
+describe('server killed with SIGKILL in the middle of a build', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('kill');
+    const files: Record<string, string> = {};
+    const objects: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      files[`s${i}.cpp`] = slowSource(i);
+      objects.push(`s${i}.o`);
+    }
+    files.Makefile = `all: ${objects.join(' ')}\n%.o: %.cpp\n\t$(WARMCC) g++ -O1 -c $< -o $@\nclean:\n\trm -f *.o\n`;
+    writeFiles(sandbox.dir, files);
+  });
+  after(() => sandbox.cleanup());
+
+  test('the build still succeeds (the client compiles by itself) and the next build starts a new server', async () => {
+    const make = runWithTimeout('make', ['-j2', `WARMCC=${warmccBin}`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 240_000 });
+    let killed: number | undefined;
+    // kill once the server is busy with the build
+    await waitFor(() => (killed = sandbox.serverPid()) !== undefined, 30_000);
+    assert.ok(killed, 'the build auto-started a server');
+    await sleep(1500);
+    process.kill(killed!, 'SIGKILL');
+    const result = await make;
+    assert.equal(result.code, 0, result.stderr);
+    for (let i = 0; i < 8; i++) {
+      const symbols = spawnSync('nm', ['-C', path.join(sandbox.dir, `s${i}.o`)], { encoding: 'utf8' }).stdout;
+      assert.match(symbols, new RegExp(`f${i}\\(`), `s${i}.o is a real object`);
+    }
+
+    spawnSync('make', ['clean'], { cwd: sandbox.dir });
+    const again = await runWithTimeout('make', ['-j2', `WARMCC=${warmccBin}`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 240_000 });
+    assert.equal(again.code, 0, again.stderr);
+    const fresh = sandbox.serverPid();
+    assert.ok(fresh !== undefined && fresh !== killed, 'a new server serves the next build');
+    assert.ok(sandbox.stats().compileRequests >= 8);
+  });
+});
+
+describe('eight clients start at once with no server', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('eight');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 8; i++) files[`c${i}.c`] = `int c${i}(void) { return ${i}; }\n`;
+    writeFiles(sandbox.dir, files);
+  });
+  after(() => sandbox.cleanup());
+
+  test('exactly one server survives and every compile succeeds through it', async () => {
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      runWithTimeout(warmccBin, ['gcc', '-c', `c${i}.c`, '-o', `c${i}.o`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 60_000 }),
+    );
+    const results = await Promise.all(runs);
+    results.forEach((result, i) => assert.equal(result.code, 0, `client ${i}: ${result.stderr}`));
+    for (let i = 0; i < 8; i++) assert.ok(fs.existsSync(path.join(sandbox.dir, `c${i}.o`)));
+    await sleep(300); // servers that lost the race exit right after trying
+    const servers = spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(servers.length, 1, `servers for this socket: ${servers.join(', ')}`);
+    assert.equal(sandbox.stats().cacheMisses, 8, 'all eight compiles went through the one server');
+  });
+});
+
+describe('a client killed mid-compile', () => {
+  let sandbox: WarmccSandbox;
+  before(() => sandbox = createSandbox('killclient'));
+  after(() => sandbox.cleanup());
+
+  test('takes its compile process group down with it', async () => {
+    // a gcc-compatible "compiler" whose compile step hangs: identification and -E go to gcc
+    const pidFile = path.join(sandbox.dir, 'compile.pid');
+    const slowcc = path.join(sandbox.dir, 'slowcc');
+    fs.writeFileSync(slowcc, `#!/bin/sh\ncase " $* " in *" -E "*|*-print-prog-name*) exec gcc "$@";; esac\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\nwait\n`, { mode: 0o755 });
+    writeFiles(sandbox.dir, { 'k.c': 'int k(void) { return 1; }\n' });
+    const client = spawn(warmccBin, [slowcc, '-c', 'k.c', '-o', 'k.o'], { cwd: sandbox.dir, env: sandbox.env, stdio: 'ignore' });
+    assert.ok(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, 30_000), 'the compile started');
+    const pids = fs.readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    assert.ok(pids.every(pidAlive));
+    client.kill('SIGKILL');
+    assert.ok(await waitFor(() => !pids.some(pidAlive), 5000), `compile processes ${pids} are gone`);
+    assert.ok(sandbox.serverPid(), 'the server itself keeps running');
+  });
+});
+
+describe('garbage on the socket', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('garbage');
+    writeFiles(sandbox.dir, { 'g.c': 'int g(void) { return 2; }\n' });
+    assert.equal(sandbox.run(['--start-server']).status, 0);
+  });
+  after(() => sandbox.cleanup());
+
+  /** sends bytes, returns what the server answered before closing (or after a quiet period) */
+  function exchange(bytes: Buffer, closeAfterSend = false): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(sandbox.socketPath);
+      const received: Buffer[] = [];
+      socket.on('connect', () => {
+        socket.write(bytes);
+        if (closeAfterSend) socket.end();
+      });
+      socket.on('data', (chunk) => received.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(received)));
+      socket.on('error', reject);
+      setTimeout(() => socket.destroy(), 3000);
+    });
+  }
+
+  const errorFrameText = (reply: Buffer): string => {
+    assert.equal(reply[0], FrameType.Error, `an ERROR frame, got ${reply.subarray(0, 16).toString('hex')}`);
+    return reply.subarray(9).toString();
+  };
+
+  test('answers errors or closes, and keeps serving compiles', async () => {
+    const pid = sandbox.serverPid();
+    // neither protocol: closed without an answer
+    assert.equal((await exchange(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).length, 0);
+    // wrong magic after a plausible first byte
+    assert.match(errorFrameText(await exchange(Buffer.from('WHATEVER-NOT-A-PREFACE'))), /bad preface/);
+    // a future protocol version
+    assert.match(errorFrameText(await exchange(encodePreface(99))), /protocol version 99/);
+    // an absurd frame length
+    const huge = Buffer.alloc(5);
+    huge.writeUInt8(FrameType.Compile, 0);
+    huge.writeUInt32LE(0xffffff00, 1);
+    assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), huge]))), /exceeds/);
+    // a COMPILE frame with a garbage body
+    assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Compile, Buffer.from('garbage!'))]))), /truncated|impossible/);
+    // a frame of another type
+    assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Stdout, Buffer.from('x'))]))), /unexpected frame type/);
+    // a truncated frame, then the client goes away
+    assert.equal((await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Compile, Buffer.alloc(100)).subarray(0, 40)]), true)).length, 0);
+    // random bytes after a valid preface
+    const random = Buffer.alloc(4096);
+    for (let i = 0; i < random.length; i++) random[i] = (i * 7919 + 13) & 0xff;
+    await exchange(Buffer.concat([encodePreface(), random]), true);
+
+    assert.equal(sandbox.serverPid(), pid, 'the same server is still running');
+    const compile = sandbox.run(['gcc', '-c', 'g.c', '-o', 'g.o']);
+    assert.equal(compile.status, 0, compile.stderr);
+    assert.equal(sandbox.stats().cacheMisses, 1, 'and it still serves compiles');
+  });
+});
+
+describe('corrupt cache entries', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('corrupt');
+    writeFiles(sandbox.dir, { 'e.c': '#include <stdio.h>\nint e(void) { return puts("entry"); }\n' });
+  });
+  after(() => sandbox.cleanup());
+
+  function entryFiles(): string[] {
+    const objects = path.join(sandbox.cacheDir, 'objects');
+    if (!fs.existsSync(objects)) return [];
+    return fs.readdirSync(objects).flatMap((shard) => fs.readdirSync(path.join(objects, shard)).filter((name) => !name.includes('.tmp-')).map((name) => path.join(objects, shard, name)));
+  }
+
+  for (const damage of ['truncated', 'bit-flipped'] as const) {
+    test(`a ${damage} entry is a miss and a recompile, never a wrong object`, async () => {
+      const args = ['gcc', '-c', 'e.c', '-o', 'e.o'];
+      assert.equal(sandbox.run(['-C']).status, 0);
+      assert.equal(sandbox.run(args).status, 0);
+      const reference = fs.readFileSync(path.join(sandbox.dir, 'e.o'));
+      // results are stored after the reply: wait for the entry to land
+      assert.ok(await waitFor(() => entryFiles().length === 1, 5000), 'the result was stored');
+      const [entry] = entryFiles();
+      assert.ok(entry);
+      const bytes = fs.readFileSync(entry);
+      if (damage === 'truncated') fs.writeFileSync(entry, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      else {
+        bytes[bytes.length - 10]! ^= 0x01;
+        fs.writeFileSync(entry, bytes);
+      }
+      fs.rmSync(path.join(sandbox.dir, 'e.o'));
+      const before = sandbox.stats();
+      const result = sandbox.run(args);
+      assert.equal(result.status, 0, result.stderr);
+      const stats = sandbox.stats();
+      assert.equal(stats.corruptEntries, before.corruptEntries + 1, 'counted as corrupt');
+      assert.equal(stats.cacheMisses, before.cacheMisses + 1, 'served as a miss');
+      assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, 'e.o')), reference, 'the object is right');
+      // the recompile replaced the bad entry: next time is a hit
+      assert.ok(await waitFor(() => entryFiles().length === 1, 5000));
+      assert.equal(sandbox.run(args).status, 0);
+      assert.equal(sandbox.stats().cacheHits, stats.cacheHits + 1);
+    });
+  }
+});
+
+describe('a cache that cannot be written', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('nowrite');
+    writeFiles(sandbox.dir, { 'w.c': 'int w(void) { return 3; }\n' });
+    // a file where the objects directory should be: every write fails (even as root)
+    fs.mkdirSync(sandbox.cacheDir, { recursive: true });
+    fs.writeFileSync(path.join(sandbox.cacheDir, 'objects'), 'not a directory');
+  });
+  after(() => sandbox.cleanup());
+
+  test('costs only the cache: the build gets its object, the error is counted and logged', async () => {
+    const result = sandbox.run(['gcc', '-c', 'w.c', '-o', 'w.o']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(fs.existsSync(path.join(sandbox.dir, 'w.o')));
+    assert.ok(await waitFor(() => sandbox.stats().cacheWriteErrors === 1, 5000), 'write error counted');
+    assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), /cache write error for w\.c .*objects/);
+  });
+});
+
+describe('no server can be started', () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    // WARMCC_NODE points at something that is not node: the server never comes up
+    sandbox = createSandbox('nostart', { WARMCC_NODE: '/bin/false', WARMCC_START_TIMEOUT: '1500' });
+    writeFiles(sandbox.dir, { 'n.c': 'int n(void) { return 4; }\n', 'bad.c': 'int x = ;\n' });
+  });
+  after(() => sandbox.cleanup());
+
+  test('the client compiles by itself with the same result, then skips auto-start for a while', () => {
+    const first = sandbox.run(['gcc', '-c', 'n.c', '-o', 'n.o']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(fs.existsSync(path.join(sandbox.dir, 'n.o')));
+    const failed = sandbox.run(['gcc', '-c', 'bad.c', '-o', 'bad.o']);
+    const direct = spawnSync('gcc', ['-c', 'bad.c', '-o', 'bad.o'], { cwd: sandbox.dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    assert.equal(failed.status, direct.status);
+    assert.equal(failed.stderr, direct.stderr, 'the compiler\'s own messages, nothing else');
+    const started = Date.now();
+    assert.equal(sandbox.run(['gcc', '-c', 'n.c', '-o', 'n.o']).status, 0);
+    assert.ok(Date.now() - started < 1500, 'no second wait for a server that just failed to start');
+  });
+});

@@ -1,0 +1,125 @@
+// Test support: an isolated warmcc (own cache dir, socket, log) per test, and ways to run it.
+// Every test that starts a server stops it in its cleanup, so no test leaks a daemon.
+
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
+export const masqDir = path.join(repoRoot, 'bin', 'masq');
+export const nodeClientBin = path.join(repoRoot, 'bin', 'warmcc-node');
+
+export interface WarmccSandbox {
+  /** scratch directory for sources and outputs */
+  dir: string;
+  cacheDir: string;
+  socketPath: string;
+  logFile: string;
+  env: Record<string, string>;
+  /** runs bin/warmcc with the sandbox environment */
+  run(args: string[], options?: { cwd?: string; env?: Record<string, string | undefined>; input?: string; client?: string }): SpawnSyncReturns<string>;
+  stats(): Record<string, any>;
+  serverPid(): number | undefined;
+  stop(): void;
+  cleanup(): void;
+}
+
+/** Environment without anything the machine or a surrounding make may have set for warmcc. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (name.startsWith('WARMCC_') || ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'CARGO_MAKEFLAGS', 'CCACHE_DIR'].includes(name)) continue;
+    env[name] = value;
+  }
+  env.LC_ALL = 'C';
+  return env;
+}
+
+export function createSandbox(name: string, extraEnv: Record<string, string> = {}): WarmccSandbox {
+  // short base: Unix socket paths are limited to 107 bytes
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wcc-${name.slice(0, 12)}-`));
+  const cacheDir = path.join(dir, 'cache');
+  const socketPath = path.join(dir, 'run', 's.sock');
+  const logFile = path.join(dir, 'server.log');
+  const env = { ...baseEnv(), WARMCC_DIR: cacheDir, WARMCC_SOCKET: socketPath, WARMCC_LOG: logFile, WARMCC_IDLE_TIMEOUT: '120', ...extraEnv };
+  const sandbox: WarmccSandbox = {
+    dir, cacheDir, socketPath, logFile, env,
+    run(args, options = {}) {
+      return spawnSync(options.client ?? warmccBin, args, {
+        cwd: options.cwd ?? dir,
+        env: { ...env, ...options.env } as NodeJS.ProcessEnv,
+        encoding: 'utf8',
+        input: options.input,
+        timeout: 120_000,
+      });
+    },
+    stats() {
+      const result = sandbox.run(['-s', '--stats-format', 'json']);
+      if (result.status !== 0) throw new Error(`warmcc -s failed: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    },
+    serverPid() {
+      const result = spawnSync('pgrep', ['-f', `dist/server.js`], { encoding: 'utf8' });
+      for (const pid of result.stdout.split('\n').filter(Boolean).map(Number)) {
+        try {
+          const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+          if (environ.split('\0').includes(`WARMCC_SOCKET=${socketPath}`)) return pid;
+        } catch {
+          // exited meanwhile
+        }
+      }
+      return undefined;
+    },
+    stop() {
+      const pid = sandbox.serverPid();
+      sandbox.run(['--stop-server']);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // stopped cleanly
+        }
+      }
+    },
+    cleanup() {
+      sandbox.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return sandbox;
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+}
+
+/** Runs a command with a time limit; resolves with its output even on failure. */
+export function runWithTimeout(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+export function which(program: string): string | undefined {
+  const result = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}

@@ -1,0 +1,165 @@
+// Unit tests of the small pure pieces: frame codec, cache entry format, jobserver hygiene,
+// size parsing, colour stripping.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSize, loadConfig } from '../wrapper/shared/config';
+import { jobserverForCompile, withoutJobserver } from '../wrapper/shared/jobserver';
+import {
+  decodeCompileRequest,
+  encodeCompileRequest,
+  encodePreface,
+  decodePreface,
+  FrameReader,
+  FrameType,
+  ProtocolError,
+  encodeFrame,
+} from '../wrapper/shared/protocol';
+import { CorruptEntryError, decodeEntry, encodeEntry } from '../wrapper/storage/cacheEntry';
+import { stripColor } from '../wrapper/server/diagnosticsColor';
+
+describe('protocol', () => {
+  const request = {
+    stdoutIsTty: false,
+    stderrIsTty: true,
+    cwd: '/home/u/project',
+    argv: ['/usr/bin/gcc', '-c', 'a b.c', '-o', 'ü.o'],
+    env: { PATH: '/usr/bin', EMPTY: '', 'WITH=EQUALS': 'x' },
+    pid: 1234,
+    umask: 0o022,
+  };
+
+  test('a compile request survives encode/decode, split into 1-byte chunks', () => {
+    const frame = encodeCompileRequest(request);
+    const reader = new FrameReader();
+    const frames = [];
+    for (const byte of frame) frames.push(...reader.push(Buffer.from([byte])));
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]!.type, FrameType.Compile);
+    const decoded = decodeCompileRequest(frames[0]!.body);
+    assert.deepEqual(decoded.argv, request.argv);
+    assert.equal(decoded.cwd, request.cwd);
+    assert.equal(decoded.env.PATH, '/usr/bin');
+    assert.equal(decoded.env.EMPTY, '');
+    assert.equal(decoded.stderrIsTty, true);
+    assert.equal(decoded.stdoutIsTty, false);
+    assert.equal(decoded.pid, 1234);
+    assert.equal(decoded.umask, 0o022);
+  });
+
+  test('every truncation of a compile body is rejected with a ProtocolError', () => {
+    const body = encodeCompileRequest(request).subarray(5);
+    for (let length = 0; length < body.length; length++) {
+      assert.throws(() => decodeCompileRequest(body.subarray(0, length)), ProtocolError, `truncated at ${length}`);
+    }
+  });
+
+  test('a lying argv count is rejected before allocating', () => {
+    const body = Buffer.alloc(16);
+    body.writeUInt32LE(0, 0); // flags
+    body.writeUInt32LE(1, 4); // cwd length
+    body.write('/', 8);
+    body.writeUInt32LE(0xffffffff, 9); // argc
+    assert.throws(() => decodeCompileRequest(body), /impossible argv count/);
+  });
+
+  test('an oversized frame length is refused', () => {
+    const header = Buffer.alloc(5);
+    header.writeUInt8(FrameType.Compile, 0);
+    header.writeUInt32LE(0xfffffff0, 1);
+    assert.throws(() => new FrameReader().push(header), /exceeds/);
+  });
+
+  test('preface carries the version; garbage is not a preface', () => {
+    assert.equal(decodePreface(encodePreface(7)), 7);
+    assert.throws(() => decodePreface(Buffer.from('GET / HTTP/1.1')), ProtocolError);
+  });
+
+  test('several frames in one chunk come out in order', () => {
+    const chunk = Buffer.concat([encodeFrame(FrameType.Stdout, Buffer.from('out')), encodeFrame(FrameType.Stderr, Buffer.from('err'))]);
+    const frames = new FrameReader().push(chunk);
+    assert.deepEqual(frames.map((f) => [f.type, f.body.toString()]), [[FrameType.Stdout, 'out'], [FrameType.Stderr, 'err']]);
+  });
+});
+
+describe('cache entry format', () => {
+  const entry = {
+    files: [
+      { role: 'object' as const, data: Buffer.from('\x7fELF object bytes'.repeat(100)) },
+      { role: 'depFile' as const, data: Buffer.from('a.o: a.c a.h\n') },
+    ],
+    stdout: Buffer.alloc(0),
+    stderr: Buffer.from('a.c:1: warning: x\n'),
+    compileMs: 123.5,
+  };
+
+  test('round trip keeps every section', async () => {
+    const decoded = await decodeEntry(await encodeEntry(entry));
+    assert.deepEqual(decoded.files.map((f) => [f.role, f.data.toString()]), entry.files.map((f) => [f.role, f.data.toString()]));
+    assert.equal(decoded.stderr.toString(), entry.stderr.toString());
+    assert.equal(decoded.compileMs, 123.5);
+  });
+
+  test('every truncation and a flipped bit anywhere are detected', async () => {
+    const bytes = await encodeEntry(entry);
+    for (const length of [0, 3, 10, 44, 45, bytes.length - 1]) {
+      await assert.rejects(decodeEntry(bytes.subarray(0, length)), CorruptEntryError, `truncated to ${length}`);
+    }
+    for (let position = 0; position < bytes.length; position += 7) {
+      const flipped = Buffer.from(bytes);
+      flipped[position]! ^= 0x10;
+      await assert.rejects(decodeEntry(flipped), CorruptEntryError, `bit flipped at ${position}`);
+    }
+  });
+});
+
+describe('jobserver hygiene', () => {
+  const env = {
+    MAKEFLAGS: ' -j2 --jobserver-auth=fifo:/tmp/GMfifo1 -- CFLAGS=-O2',
+    MFLAGS: ' -j2 --jobserver-auth=3,4',
+    CARGO_MAKEFLAGS: '--jobserver-fds=5,6 --jobserver-auth=5,6',
+    OTHER: 'kept',
+  };
+
+  test('the server environment has no jobserver of any style, other make flags kept', () => {
+    const clean = withoutJobserver(env);
+    assert.equal(clean.MAKEFLAGS, ' -j2 -- CFLAGS=-O2');
+    assert.equal(clean.MFLAGS, ' -j2');
+    assert.equal('CARGO_MAKEFLAGS' in clean, false, 'a variable with only jobserver words is dropped');
+    assert.equal(clean.OTHER, 'kept');
+  });
+
+  test('a compile keeps a fifo jobserver but not pipe fds', () => {
+    const forCompile = jobserverForCompile(env);
+    assert.equal(forCompile.MAKEFLAGS, env.MAKEFLAGS);
+    assert.equal(forCompile.MFLAGS, ' -j2');
+    assert.equal('CARGO_MAKEFLAGS' in forCompile, false);
+  });
+});
+
+describe('settings', () => {
+  test('sizes accept K/M/G suffixes and reject garbage with the setting name', () => {
+    assert.equal(parseSize('10G', 'X'), 10 * 1024 ** 3);
+    assert.equal(parseSize('512M', 'X'), 512 * 1024 ** 2);
+    assert.equal(parseSize('64k', 'X'), 64 * 1024);
+    assert.equal(parseSize('1000', 'X'), 1000);
+    assert.throws(() => parseSize('ten', 'WARMCC_CACHE_SIZE'), /WARMCC_CACHE_SIZE: cannot read size 'ten'/);
+  });
+
+  test('defaults follow XDG and the per-user /tmp directory', () => {
+    const config = loadConfig({ HOME: '/home/u' });
+    assert.equal(config.cacheDir, '/home/u/.cache/warmcc');
+    assert.equal(config.socketPath, `/tmp/warmcc-${process.getuid!()}/server.sock`);
+    assert.equal(config.idleTimeoutSeconds, 600);
+    assert.equal(config.cacheSizeLimit, 10 * 1024 ** 3);
+    const xdg = loadConfig({ HOME: '/home/u', XDG_CACHE_HOME: '/c', XDG_RUNTIME_DIR: '/run/user/1' });
+    assert.equal(xdg.cacheDir, '/c/warmcc');
+    assert.equal(xdg.socketPath, '/run/user/1/warmcc/server.sock');
+    assert.throws(() => loadConfig({ WARMCC_IDLE_TIMEOUT: '-1' }), /WARMCC_IDLE_TIMEOUT/);
+  });
+});
+
+test('colour stripping removes SGR, erase-line and hyperlinks, keeps text', () => {
+  const coloured = Buffer.from('\x1b[01m\x1b[Ka.c:1:5:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kx \x1b]8;;https://gcc.gnu.org/x\x07[-Wunused]\x1b]8;;\x07\n');
+  assert.equal(stripColor(coloured).toString(), 'a.c:1:5: warning: x [-Wunused]\n');
+});

@@ -1,0 +1,80 @@
+// Builds everything `npm ci` (prepare) and `npm run build` promise: the esbuild bundles in dist/,
+// the native client bin/warmcc compiled with this machine's cc (or, with no working C compiler,
+// a shell script running the Node client), and the masquerade links in bin/masq/.
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const MASQUERADE_NAMES = ['cc', 'c++', 'gcc', 'g++', 'clang', 'clang++'];
+
+async function bundle() {
+  const entries = {
+    server: 'wrapper/server/main.ts',
+    cli: 'wrapper/cli/main.ts',
+    client: 'wrapper/client/nodeClient.ts',
+  };
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: entries,
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    define: { WARMCC_VERSION: JSON.stringify(version) },
+  });
+}
+
+function buildNativeClient(output) {
+  const cc = process.env.CC || 'cc';
+  const source = path.join(root, 'wrapper/client/warmcc.c');
+  try {
+    execFileSync(cc, ['-O2', '-Wall', '-Wextra', `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', output, source], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    return true;
+  } catch (error) {
+    console.warn(`warmcc build: cannot compile the native client with '${cc}' (${error.message.split('\n')[0]});`);
+    console.warn('warmcc build: bin/warmcc falls back to the Node client (slower per compile, same behaviour).');
+    return false;
+  }
+}
+
+function writeNodeClientScript(output) {
+  // resolves its own location through masquerade symlinks; tells the client its argv[0]
+  fs.writeFileSync(output, `#!/bin/sh
+self=$(readlink -f "$0")
+WARMCC_CLIENT_SELF="$self" WARMCC_INVOKED_AS=$(basename "$0") exec "\${WARMCC_NODE:-${process.execPath}}" "$(dirname "$self")/../dist/client.js" "$@"
+`, { mode: 0o755 });
+}
+
+function makeMasqueradeLinks(binDir) {
+  const masq = path.join(binDir, 'masq');
+  fs.mkdirSync(masq, { recursive: true });
+  for (const name of MASQUERADE_NAMES) {
+    const link = path.join(masq, name);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync('../warmcc', link);
+  }
+}
+
+await bundle();
+const binDir = path.join(root, 'bin');
+fs.mkdirSync(binDir, { recursive: true });
+const client = path.join(binDir, 'warmcc');
+// build beside and rename: a build running through bin/warmcc never sees a half-written file
+const nodeClient = path.join(binDir, 'warmcc-node');
+writeNodeClientScript(`${nodeClient}.tmp`);
+fs.renameSync(`${nodeClient}.tmp`, nodeClient);
+const temp = `${client}.tmp-${process.pid}`;
+if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
+fs.renameSync(temp, client);
+makeMasqueradeLinks(binDir);
+console.log(`warmcc ${version} built: dist/{server,cli,client}.js, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);

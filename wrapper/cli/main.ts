@@ -1,0 +1,145 @@
+// `warmcc --<command>`: the management commands (sccache's spelling), in Node. The native client
+// hands every argument list that starts with '-' to this script; compiles never come here.
+
+import * as net from 'node:net';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { StatsSnapshot } from '../server/stats';
+import { loadConfig, type WarmccConfig } from '../shared/config';
+import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
+import { canConnect, ensureServer } from '../shared/serverLauncher';
+import { formatBytes, formatStatsText } from './statsFormat';
+
+declare const WARMCC_VERSION: string;
+const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
+
+const HELP = `warmcc ${version} — a compiler cache for C and C++
+
+Usage:
+  warmcc COMPILER ARGS...      compile through the cache (e.g. warmcc gcc -c a.c -o a.o)
+  gcc ARGS...                  the same through a masquerade link (put bin/masq first on PATH)
+  warmcc [OPTION]
+
+Options:
+      --start-server           start the server (clean: new session, no inherited fds, no jobserver)
+      --stop-server            stop the server once running compiles finish
+  -s, --show-stats             show statistics (--stats-format text|json)
+      --stats-format FORMAT    text (default) or json, with -s
+  -z, --zero-stats             reset statistics
+  -C, --clear                  empty the local cache
+      --show-config            show the effective configuration
+  -V, --version                print the version
+  -h, --help                   this help
+
+Environment: WARMCC_DIR, WARMCC_CACHE_SIZE, WARMCC_SOCKET, WARMCC_LOG, WARMCC_IDLE_TIMEOUT,
+WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE (see docs/configuration.md).`;
+
+class UsageError extends Error {}
+
+async function connectRpc(config: WarmccConfig): Promise<MessageConnection> {
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const connection = net.connect(config.socketPath);
+    connection.once('connect', () => resolve(connection));
+    connection.once('error', (error) => reject(new Error(`cannot reach the warmcc server at ${config.socketPath}: ${error.message}`)));
+  });
+  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  rpc.listen();
+  return rpc;
+}
+
+/** Runs one request against the server, starting it if needed. */
+async function withServer<T>(config: WarmccConfig, work: (rpc: MessageConnection) => Promise<T>): Promise<T> {
+  if (!(await ensureServer(config))) {
+    throw new Error(`the warmcc server did not start within ${config.startTimeoutMs} ms; see ${config.logFile}`);
+  }
+  const rpc = await connectRpc(config);
+  try {
+    return await work(rpc);
+  } finally {
+    rpc.dispose();
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const config = loadConfig();
+  let statsFormat = 'text';
+  const formatIndex = args.indexOf('--stats-format');
+  if (formatIndex >= 0) {
+    statsFormat = args[formatIndex + 1] ?? '';
+    if (statsFormat !== 'text' && statsFormat !== 'json') throw new UsageError(`--stats-format takes text or json, not '${statsFormat}'`);
+    args.splice(formatIndex, 2);
+  }
+  const inline = args.find((arg) => arg.startsWith('--stats-format='));
+  if (inline) {
+    statsFormat = inline.slice('--stats-format='.length);
+    if (statsFormat !== 'text' && statsFormat !== 'json') throw new UsageError(`--stats-format takes text or json, not '${statsFormat}'`);
+    args.splice(args.indexOf(inline), 1);
+  }
+  const command = args[0] ?? '--help';
+  if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}' after ${command}`);
+
+  switch (command) {
+    case '-h':
+    case '--help':
+      console.log(HELP);
+      return 0;
+    case '-V':
+    case '--version':
+      console.log(`warmcc ${version}`);
+      return 0;
+    case '--start-server':
+      if (await canConnect(config.socketPath)) {
+        console.log(`warmcc: a server is already running on ${config.socketPath}`);
+        return 0;
+      }
+      if (!(await ensureServer(config))) throw new Error(`the server did not start within ${config.startTimeoutMs} ms; see ${config.logFile}`);
+      console.log(`warmcc: server started on ${config.socketPath}`);
+      return 0;
+    case '--stop-server': {
+      if (!(await canConnect(config.socketPath))) {
+        console.log('warmcc: no server is running');
+        return 0;
+      }
+      const rpc = await connectRpc(config);
+      const pid = ((await rpc.sendRequest(RpcMethod.stats)) as StatsSnapshot).serverPid;
+      await rpc.sendRequest(RpcMethod.stop);
+      rpc.dispose();
+      // wait until it has really gone, so a script can start a new one right after
+      for (let i = 0; i < 600 && (await canConnect(config.socketPath)); i++) await new Promise((r) => setTimeout(r, 50));
+      console.log(`warmcc: server (pid ${pid}) stopped`);
+      return 0;
+    }
+    case '-s':
+    case '--show-stats': {
+      const snapshot = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.stats) as Promise<StatsSnapshot>);
+      console.log(statsFormat === 'json' ? JSON.stringify(snapshot, null, 2) : formatStatsText(snapshot));
+      return 0;
+    }
+    case '-z':
+    case '--zero-stats':
+      await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.zeroStats));
+      console.log('warmcc: statistics zeroed');
+      return 0;
+    case '-C':
+    case '--clear': {
+      const result = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.clearCache) as Promise<ClearCacheResult>);
+      console.log(`warmcc: cleared ${result.removedFiles} entries (${formatBytes(result.removedBytes)})`);
+      return 0;
+    }
+    case '--show-config': {
+      const shown = { version, ...config };
+      if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
+      else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown option '${command}' (warmcc --help lists the options)`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`warmcc: ${error.message}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,171 @@
+// One compile request, start to finish (preprocessor mode): parse the arguments, identify the
+// compiler, preprocess, compute the key, serve a hit or compile and store. Every failure of the
+// cache itself ends in a correct build: a cache read error is a miss, a write error only costs
+// the next hit, and anything unexpected answers "run it yourself" to the client.
+
+import * as path from 'node:path';
+import { parseCompilerArgs } from '../compilers/argParser';
+import type { CacheableCompile } from '../compilers/types';
+import { requestSwitches } from '../shared/config';
+import { jobserverForCompile } from '../shared/jobserver';
+import type { CompileRequest } from '../shared/protocol';
+import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '../storage/cacheEntry';
+import type { CacheStorage } from '../storage/storage';
+import { computeCacheKey } from './cacheKey';
+import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
+import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
+import { readOutputs, writeOutputs } from './outputFiles';
+import { runProcess } from './runProcess';
+import type { Stats } from './stats';
+
+export type CompileReply =
+  | { kind: 'exit'; code: number; stdout: Buffer; stderr: Buffer }
+  | { kind: 'runLocally'; reason: string }
+  | { kind: 'error'; message: string };
+
+export interface CompileContext {
+  storage: CacheStorage;
+  stats: Stats;
+  log: (message: string) => void;
+  /** background work (storing results) that shutdown must wait for */
+  track: (work: Promise<unknown>) => void;
+}
+
+/** Variables that make the compiler write extra dependency files behind our back. */
+const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
+
+export async function handleCompileRequest(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply> {
+  const { stats } = context;
+  const [compiler, ...args] = request.argv as [string, ...string[]];
+  stats.request();
+  const started = performance.now();
+
+  let identity: CompilerIdentity | undefined;
+  try {
+    identity = await compilerIdentity(compiler, request.env);
+  } catch (error) {
+    context.log(`cannot identify compiler ${compiler}: ${(error as Error).message}`);
+  }
+  if (!identity) {
+    stats.notCacheable(compiler, 'unknown compiler');
+    return { kind: 'runLocally', reason: `unknown compiler ${compiler}` };
+  }
+
+  const parsed = parseCompilerArgs(identity.family, args, request.cwd);
+  const displayName = (file: string): string => path.relative(request.cwd, path.resolve(request.cwd, file)) || file;
+  if (!parsed.cacheable) {
+    stats.notCacheable(args.find((arg) => !arg.startsWith('-')) ?? compiler, parsed.reason);
+    return { kind: 'runLocally', reason: parsed.reason };
+  }
+  if (DEPENDENCY_ENVIRONMENT.some((name) => request.env[name] !== undefined)) {
+    stats.notCacheable(parsed.inputFile, 'dependency output via environment');
+    return { kind: 'runLocally', reason: 'dependency output via environment' };
+  }
+
+  const env = jobserverForCompile(request.env);
+  const file = displayName(parsed.inputFile);
+  const switches = requestSwitches(request.env);
+
+  const preprocessArgs = [...parsed.preprocessorArgs, '-E', ...(parsed.explicitLanguage ? ['-x', parsed.language] : []), parsed.inputFile];
+  const preprocessed = await runProcess(compiler, preprocessArgs, { cwd: request.cwd, env, signal, umask: request.umask });
+  if (signal.aborted) return { kind: 'error', message: 'client went away' };
+  if (preprocessed.code !== 0) {
+    // e.g. a missing header: the real compile reports it properly (and is not cached)
+    return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key: undefined, recache: false, signal, started });
+  }
+
+  const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env });
+
+  if (!switches.recache) {
+    const entry = await lookup(context, key);
+    if (entry) {
+      try {
+        await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
+        const ms = performance.now() - started;
+        stats.hit(file, parsed.language, ms, entry.compileMs);
+        context.log(`hit ${file} ${key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+        return replayed(parsed, request, 0, entry.stdout, entry.stderr);
+      } catch (error) {
+        // e.g. the output directory does not exist: the real compile gives the real error
+        context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
+      }
+    }
+  }
+  return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started });
+}
+
+async function lookup(context: CompileContext, key: string): Promise<CacheEntry | undefined> {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await context.storage.get(key);
+  } catch (error) {
+    context.stats.readError(false);
+    context.log(`cache read error for ${key}: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (!bytes) return undefined;
+  try {
+    return await decodeEntry(bytes);
+  } catch (error) {
+    const corrupt = error instanceof CorruptEntryError;
+    context.stats.readError(corrupt);
+    context.log(`${context.storage.name}: entry ${key} unusable (${(error as Error).message}); removing it`);
+    await context.storage.remove(key).catch(() => {});
+    return undefined;
+  }
+}
+
+interface CompileJob {
+  compiler: string;
+  parsed: CacheableCompile;
+  env: Record<string, string | undefined>;
+  file: string;
+  /** undefined: not storable (preprocessing failed) */
+  key: string | undefined;
+  recache: boolean;
+  signal: AbortSignal;
+  started: number;
+}
+
+async function compileAndMaybeStore(request: CompileRequest, context: CompileContext, job: CompileJob): Promise<CompileReply> {
+  const { parsed } = job;
+  const { stats } = context;
+  const compileArgs = [...forcedColorArgs(parsed.color), ...parsed.expandedArgs];
+  const result = await runProcess(job.compiler, compileArgs, { cwd: request.cwd, env: job.env, signal: job.signal, umask: request.umask });
+  if (job.signal.aborted) return { kind: 'error', message: 'client went away' };
+  const ms = performance.now() - job.started;
+  if (result.code !== 0 || job.key === undefined) {
+    if (result.code !== 0) stats.compileFailed(job.file, parsed.language, ms);
+    else stats.notCacheable(job.file, 'preprocessor failed but compile succeeded');
+    return replayed(parsed, request, result.code, result.stdout, result.stderr);
+  }
+  stats.miss(job.file, parsed.language, ms, job.recache);
+  context.log(`miss ${job.file} ${job.key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+
+  // Read the outputs before replying (the build may move them right after); compress and
+  // store after replying, so storing never delays the build.
+  let files: CacheEntry['files'];
+  try {
+    files = await readOutputs(request.cwd, parsed.outputs);
+  } catch (error) {
+    stats.writeError();
+    context.log(`not storing ${job.file}: ${(error as Error).message}`);
+    return replayed(parsed, request, 0, result.stdout, result.stderr);
+  }
+  const key = job.key;
+  const entry: CacheEntry = { files, stdout: result.stdout, stderr: result.stderr, compileMs: result.ms };
+  context.track(
+    encodeEntry(entry)
+      .then((bytes) => context.storage.put(key, bytes))
+      .catch((error: Error) => {
+        stats.writeError();
+        context.log(`cache write error for ${job.file} (${key}): ${error.message}`);
+      }),
+  );
+  return replayed(parsed, request, 0, result.stdout, result.stderr);
+}
+
+function replayed(parsed: CacheableCompile, request: CompileRequest, code: number, stdout: Buffer, stderr: Buffer): CompileReply {
+  const strip = shouldStripColor(parsed.color, request.stderrIsTty);
+  return { kind: 'exit', code, stdout, stderr: strip ? stripColor(stderr) : stderr };
+}

@@ -1,0 +1,179 @@
+// The warmcc server process: one per socket. Listens on the per-user Unix socket, serves compile
+// requests and JSON-RPC, keeps stats, exits after the idle timeout (never mid-compile).
+// It expects to have been started clean (new session, no inherited fds, no jobserver: see
+// wrapper/client/warmcc.c and serverLauncher.ts); it also drops any jobserver from its own
+// environment in case someone started it by hand from inside make.
+
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { loadConfig, type WarmccConfig } from '../shared/config';
+import { withoutJobserver } from '../shared/jobserver';
+import { LocalDiskStorage } from '../storage/localDiskStorage';
+import { serveCompileConnection } from './compileConnection';
+import type { CompileContext } from './compileRequest';
+import { log } from './logger';
+import { serveRpcConnection, type ServerControl } from './rpcConnection';
+import { acquireServerLock } from './singleInstance';
+import { Stats, statsFileFor, type StatsSnapshot } from './stats';
+
+declare const WARMCC_VERSION: string;
+const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
+
+const FIRST_BYTE_COMPILE = 0x57; // 'W'
+const FIRST_BYTE_RPC = 0x43; // 'C' of Content-Length
+
+async function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+async function main(): Promise<void> {
+  process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
+  let config: WarmccConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    log(`configuration error: ${(error as Error).message}`);
+    process.exit(2);
+  }
+
+  const lock = await acquireServerLock(config.socketPath);
+  if (!lock) {
+    log(`another server already owns ${config.socketPath}; exiting`);
+    return;
+  }
+  await fs.mkdir(path.dirname(config.socketPath), { recursive: true, mode: 0o700 });
+  await fs.mkdir(config.cacheDir, { recursive: true, mode: 0o700 });
+  if (await socketAnswers(config.socketPath)) {
+    log(`a server already answers on ${config.socketPath}; exiting`);
+    return;
+  }
+  await fs.rm(config.socketPath, { force: true }); // stale socket of a dead server
+
+  const startedAt = Date.now();
+  const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
+  const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
+  const pendingWork = new Set<Promise<unknown>>();
+  let activeCompiles = 0;
+  let lastActivity = Date.now();
+  let stopping = false;
+
+  const context: CompileContext = {
+    storage,
+    stats,
+    log,
+    track: (work) => {
+      pendingWork.add(work);
+      void work.finally(() => pendingWork.delete(work));
+    },
+  };
+
+  const snapshot = async (): Promise<StatsSnapshot> => {
+    const usage = await storage.usage();
+    const c = stats.counters;
+    const lookups = c.cacheHits + c.cacheMisses;
+    return {
+      ...c,
+      socketPath: config.socketPath,
+      cacheDir: config.cacheDir,
+      cacheEntries: usage.entries,
+      cacheBytes: usage.bytes,
+      cacheLimitBytes: usage.limitBytes,
+      hitRate: lookups ? c.cacheHits / lookups : 0,
+      averageHitMs: c.cacheHits ? c.totalHitMs / c.cacheHits : 0,
+      averageMissMs: c.cacheMisses ? c.totalMissMs / c.cacheMisses : 0,
+      serverPid: process.pid,
+      serverStartedAt: startedAt,
+      version,
+      recent: [...stats.recent],
+    };
+  };
+
+  const server = net.createServer((socket) => {
+    socket.once('readable', () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) {
+        socket.destroy();
+        return;
+      }
+      socket.unshift(first);
+      if (first[0] === FIRST_BYTE_COMPILE) {
+        lastActivity = Date.now();
+        serveCompileConnection(socket, context, {
+          begin: () => activeCompiles++,
+          end: () => {
+            activeCompiles--;
+            lastActivity = Date.now();
+          },
+        });
+      } else if (first[0] === FIRST_BYTE_RPC) {
+        serveRpcConnection(socket, control);
+      } else {
+        log(`closing a connection that speaks neither protocol (first byte 0x${first[0]!.toString(16)})`);
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+  });
+
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping (${why}); waiting for ${activeCompiles} running compiles`);
+    server.close();
+    while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.allSettled([...pendingWork]);
+    stats.save();
+    // remove the socket only if it is still ours (a newer server may have replaced it)
+    const current = await fs.stat(config.socketPath).catch(() => undefined);
+    if (current && current.ino === socketInode) await fs.rm(config.socketPath, { force: true });
+    log('stopped');
+    process.exit(0);
+  };
+
+  const control: ServerControl = {
+    version,
+    snapshot,
+    zeroStats: () => stats.zero(),
+    clearCache: () => storage.clear(),
+    config: () => ({ ...config, version, pid: process.pid }),
+    stop: () => void stop('stop requested'),
+    onStatsChanged: (listener) => stats.onChange(listener),
+    log,
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.socketPath, () => resolve());
+  });
+  await fs.chmod(config.socketPath, 0o600);
+  const socketInode = (await fs.stat(config.socketPath)).ino;
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s)`);
+
+  if (config.idleTimeoutSeconds > 0) {
+    const idleMs = config.idleTimeoutSeconds * 1000;
+    setInterval(() => {
+      if (activeCompiles === 0 && pendingWork.size === 0 && Date.now() - lastActivity >= idleMs) {
+        void stop(`idle for ${config.idleTimeoutSeconds}s`);
+      }
+    }, Math.min(idleMs, 5000)).unref();
+    // keep the process alive while idle-waiting (the interval is unref'd so stop() can exit)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {}); // a closing terminal must not kill a clean-started server
+  process.on('uncaughtException', (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
+  process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
+}
+
+main().catch((error: Error) => {
+  log(`server failed to start: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

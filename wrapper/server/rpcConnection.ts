@@ -1,0 +1,67 @@
+// JSON-RPC (LSP base protocol framing) on a server connection: management requests from the
+// CLI and the editor. `initialize`/`shutdown`/`exit` follow LSP so vscode-languageclient works.
+
+import type * as net from 'node:net';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
+import type { StatsSnapshot } from './stats';
+
+export interface ServerControl {
+  version: string;
+  snapshot(): Promise<StatsSnapshot>;
+  zeroStats(): void;
+  clearCache(): Promise<ClearCacheResult>;
+  config(): object;
+  stop(): void;
+  onStatsChanged(listener: () => void): () => void;
+  log(message: string): void;
+}
+
+/** at most one statsChanged notification per connection in this interval */
+const NOTIFY_INTERVAL_MS = 250;
+
+export function serveRpcConnection(socket: net.Socket, control: ServerControl): void {
+  const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  let initialized = false;
+  let notifyTimer: NodeJS.Timeout | undefined;
+
+  connection.onRequest('initialize', () => {
+    initialized = true;
+    return { capabilities: {}, serverInfo: { name: 'warmcc', version: control.version } };
+  });
+  connection.onNotification('initialized', () => {});
+  connection.onRequest('shutdown', () => null);
+  // LSP `exit` ends the connection; the server itself goes on serving builds
+  connection.onNotification('exit', () => {
+    socket.end();
+  });
+  connection.onRequest(RpcMethod.stats, () => control.snapshot());
+  connection.onRequest(RpcMethod.zeroStats, () => {
+    control.zeroStats();
+    return null;
+  });
+  connection.onRequest(RpcMethod.clearCache, () => control.clearCache());
+  connection.onRequest(RpcMethod.config, () => control.config());
+  connection.onRequest(RpcMethod.stop, () => {
+    setImmediate(() => control.stop());
+    return null;
+  });
+
+  const unsubscribe = control.onStatsChanged(() => {
+    if (!initialized || notifyTimer) return;
+    notifyTimer = setTimeout(() => {
+      notifyTimer = undefined;
+      control.snapshot().then((snapshot) => connection.sendNotification(RpcMethod.statsChanged, snapshot)).catch(() => {});
+    }, NOTIFY_INTERVAL_MS);
+  });
+  const dispose = (): void => {
+    unsubscribe();
+    if (notifyTimer) clearTimeout(notifyTimer);
+    connection.dispose();
+  };
+  connection.onClose(dispose);
+  connection.onError(([error]) => control.log(`rpc connection error: ${error.message}`));
+  socket.on('error', () => {});
+  socket.on('close', dispose);
+  connection.listen();
+}

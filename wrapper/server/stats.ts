@@ -1,0 +1,198 @@
+// Per-server counters (sccache's set, plus per-language and time saved). They are persisted in
+// the cache directory, keyed by socket path, so they survive a server restart until `warmcc -z`.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+
+export type Outcome = 'hit' | 'miss' | 'not cacheable' | 'compile failed' | 'error';
+
+export interface RecentCompile {
+  file: string;
+  language: string;
+  outcome: Outcome;
+  ms: number;
+  at: number;
+  reason?: string;
+}
+
+export interface Counters {
+  compileRequests: number;
+  /** compiles the server ran itself (misses, failures, recaches) */
+  requestsExecuted: number;
+  cacheHits: number;
+  cacheMisses: number;
+  hitsByLanguage: Record<string, number>;
+  missesByLanguage: Record<string, number>;
+  notCacheable: Record<string, number>;
+  compileFailures: number;
+  cacheReadErrors: number;
+  cacheWriteErrors: number;
+  /** entries that failed their checksum or format check */
+  corruptEntries: number;
+  forcedRecaches: number;
+  /** requests the server could not handle (answered ERROR; the client compiled itself) */
+  internalErrors: number;
+  totalHitMs: number;
+  totalMissMs: number;
+  /** sum of the original compile times of entries served from cache */
+  compileMsSaved: number;
+  since: number;
+}
+
+export interface StatsSnapshot extends Counters {
+  socketPath: string;
+  cacheDir: string;
+  cacheEntries: number;
+  cacheBytes: number;
+  cacheLimitBytes: number;
+  hitRate: number;
+  averageHitMs: number;
+  averageMissMs: number;
+  serverPid: number;
+  serverStartedAt: number;
+  version: string;
+  recent: RecentCompile[];
+}
+
+const RECENT_LIMIT = 50;
+const SAVE_DELAY_MS = 1000;
+
+function zeroCounters(): Counters {
+  return {
+    compileRequests: 0, requestsExecuted: 0, cacheHits: 0, cacheMisses: 0,
+    hitsByLanguage: {}, missesByLanguage: {}, notCacheable: {},
+    compileFailures: 0, cacheReadErrors: 0, cacheWriteErrors: 0, corruptEntries: 0,
+    forcedRecaches: 0, internalErrors: 0,
+    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, since: Date.now(),
+  };
+}
+
+function increment(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+export function statsFileFor(cacheDir: string, socketPath: string): string {
+  const id = createHash('sha256').update(socketPath).digest('hex').slice(0, 16);
+  return path.join(cacheDir, 'stats', `${id}.json`);
+}
+
+export class Stats {
+  counters: Counters;
+  readonly recent: RecentCompile[] = [];
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly file: string, private readonly log: (message: string) => void) {
+    this.counters = this.load();
+  }
+
+  private load(): Counters {
+    try {
+      const saved = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<Counters>;
+      return { ...zeroCounters(), ...saved };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.log(`stats: ignoring unreadable ${this.file}: ${(error as Error).message}`);
+      }
+      return zeroCounters();
+    }
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, SAVE_DELAY_MS);
+    this.saveTimer.unref();
+    for (const listener of this.listeners) listener();
+  }
+
+  private remember(entry: RecentCompile): void {
+    this.recent.push(entry);
+    if (this.recent.length > RECENT_LIMIT) this.recent.shift();
+  }
+
+  request(): void {
+    this.counters.compileRequests++;
+  }
+
+  hit(file: string, language: string, ms: number, originalCompileMs: number): void {
+    const c = this.counters;
+    c.cacheHits++;
+    increment(c.hitsByLanguage, language);
+    c.totalHitMs += ms;
+    c.compileMsSaved += Math.max(0, originalCompileMs - ms);
+    this.remember({ file, language, outcome: 'hit', ms, at: Date.now() });
+    this.changed();
+  }
+
+  miss(file: string, language: string, ms: number, recache: boolean): void {
+    const c = this.counters;
+    c.cacheMisses++;
+    c.requestsExecuted++;
+    if (recache) c.forcedRecaches++;
+    increment(c.missesByLanguage, language);
+    c.totalMissMs += ms;
+    this.remember({ file, language, outcome: 'miss', ms, at: Date.now() });
+    this.changed();
+  }
+
+  compileFailed(file: string, language: string, ms: number): void {
+    this.counters.compileFailures++;
+    this.counters.requestsExecuted++;
+    this.remember({ file, language, outcome: 'compile failed', ms, at: Date.now() });
+    this.changed();
+  }
+
+  notCacheable(file: string, reason: string): void {
+    increment(this.counters.notCacheable, reason);
+    this.remember({ file, language: '', outcome: 'not cacheable', ms: 0, at: Date.now(), reason });
+    this.changed();
+  }
+
+  readError(corrupt: boolean): void {
+    if (corrupt) this.counters.corruptEntries++;
+    else this.counters.cacheReadErrors++;
+    this.changed();
+  }
+
+  writeError(): void {
+    this.counters.cacheWriteErrors++;
+    this.changed();
+  }
+
+  internalError(file: string, reason: string): void {
+    this.counters.internalErrors++;
+    this.remember({ file, language: '', outcome: 'error', ms: 0, at: Date.now(), reason });
+    this.changed();
+  }
+
+  zero(): void {
+    this.counters = zeroCounters();
+    this.recent.length = 0;
+    this.save();
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Writes the counters now (atomically: temp file + rename). */
+  save(): void {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    const temp = `${this.file}.tmp-${process.pid}`;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(temp, JSON.stringify(this.counters));
+      fs.renameSync(temp, this.file);
+    } catch (error) {
+      this.log(`stats: cannot save ${this.file}: ${(error as Error).message}`);
+    }
+  }
+}

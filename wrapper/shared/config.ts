@@ -1,0 +1,82 @@
+// The one module that reads warmcc's settings. Every setting here matches a row of
+// docs/configuration.md (environment variable, default, meaning); nothing else reads WARMCC_*.
+
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface WarmccConfig {
+  /** local cache directory (WARMCC_DIR) */
+  cacheDir: string;
+  /** local cache size limit in bytes (WARMCC_CACHE_SIZE) */
+  cacheSizeLimit: number;
+  /** the server's Unix socket (WARMCC_SOCKET) */
+  socketPath: string;
+  /** the server's log file (WARMCC_LOG) */
+  logFile: string;
+  /** seconds without requests before the server exits; 0 = never (WARMCC_IDLE_TIMEOUT) */
+  idleTimeoutSeconds: number;
+  /** how long a client waits for an auto-started server, in ms (WARMCC_START_TIMEOUT) */
+  startTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
+const DEFAULT_START_TIMEOUT_MS = 10_000;
+
+/** Parses "10G", "500M", "64K", "1024" (bytes). Throws with the offending text. */
+export function parseSize(text: string, settingName: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i.exec(text);
+  if (!match) {
+    throw new Error(`${settingName}: cannot read size '${text}' (use e.g. 500M, 10G)`);
+  }
+  const units: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+  return Math.floor(Number(match[1]) * units[match[2]!.toUpperCase()]!);
+}
+
+function parseNonNegativeNumber(text: string | undefined, settingName: string, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${settingName}: expected a number >= 0, got '${text}'`);
+  }
+  return value;
+}
+
+export function defaultCacheDir(env: Env): string {
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'warmcc');
+  return path.join(env.HOME || os.homedir(), '.cache', 'warmcc');
+}
+
+/** Same rule as the native client (wrapper/client/warmcc.c): runtime dir if any, else /tmp. */
+export function defaultSocketPath(env: Env): string {
+  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'warmcc', 'server.sock');
+  return path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`, 'server.sock');
+}
+
+export function loadConfig(env: Env = process.env): WarmccConfig {
+  const cacheDir = path.resolve(env.WARMCC_DIR || defaultCacheDir(env));
+  return {
+    cacheDir,
+    cacheSizeLimit: env.WARMCC_CACHE_SIZE ? parseSize(env.WARMCC_CACHE_SIZE, 'WARMCC_CACHE_SIZE') : DEFAULT_CACHE_SIZE,
+    socketPath: path.resolve(env.WARMCC_SOCKET || defaultSocketPath(env)),
+    logFile: path.resolve(env.WARMCC_LOG || path.join(cacheDir, 'server.log')),
+    idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
+    startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),
+  };
+}
+
+/** Per-request switches, read from the client's environment (not the server's). */
+export interface RequestSwitches {
+  /** WARMCC_RECACHE: compile and overwrite the cached result instead of reading it */
+  recache: boolean;
+}
+
+export function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+export function requestSwitches(clientEnv: Env): RequestSwitches {
+  return { recache: isTruthy(clientEnv.WARMCC_RECACHE) };
+}

@@ -1,0 +1,174 @@
+// The compile protocol of docs/protocol.md, for the Node side (server and Node fallback client).
+// Kept free of heavy imports: the Node client loads it on every compile.
+
+export const PROTOCOL_VERSION = 1;
+export const PREFACE_MAGIC = Buffer.from('WARMCC', 'ascii');
+export const PREFACE_LENGTH = PREFACE_MAGIC.length + 2;
+export const MAX_FRAME_BODY = 256 * 1024 * 1024;
+export const FRAME_HEADER_LENGTH = 5;
+
+export const enum FrameType {
+  Compile = 0x01,
+  Stdout = 0x10,
+  Stderr = 0x11,
+  Exit = 0x12,
+  RunLocally = 0x13,
+  Error = 0x14,
+}
+
+export interface CompileRequest {
+  stdoutIsTty: boolean;
+  stderrIsTty: boolean;
+  cwd: string;
+  /** argv[0] is the resolved real compiler */
+  argv: string[];
+  env: Record<string, string>;
+  pid: number;
+  umask: number;
+}
+
+export interface Frame {
+  type: number;
+  body: Buffer;
+}
+
+export class ProtocolError extends Error {}
+
+export function encodePreface(version = PROTOCOL_VERSION): Buffer {
+  const buffer = Buffer.alloc(PREFACE_LENGTH);
+  PREFACE_MAGIC.copy(buffer, 0);
+  buffer.writeUInt16LE(version, PREFACE_MAGIC.length);
+  return buffer;
+}
+
+/** Returns the version named by a preface, or throws if the magic is wrong. */
+export function decodePreface(buffer: Buffer): number {
+  if (buffer.length < PREFACE_LENGTH || !buffer.subarray(0, PREFACE_MAGIC.length).equals(PREFACE_MAGIC)) {
+    throw new ProtocolError('bad preface (not a warmcc client)');
+  }
+  return buffer.readUInt16LE(PREFACE_MAGIC.length);
+}
+
+export function encodeFrame(type: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(FRAME_HEADER_LENGTH);
+  header.writeUInt8(type, 0);
+  header.writeUInt32LE(body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
+export function encodeString(text: string | Buffer): Buffer {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(bytes.length, 0);
+  return Buffer.concat([length, bytes]);
+}
+
+function encodeU32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value >>> 0, 0);
+  return buffer;
+}
+
+export function encodeCompileRequest(request: CompileRequest): Buffer {
+  const flags = (request.stdoutIsTty ? 1 : 0) | (request.stderrIsTty ? 2 : 0);
+  const envEntries = Object.entries(request.env).map(([name, value]) => `${name}=${value}`);
+  return encodeFrame(
+    FrameType.Compile,
+    Buffer.concat([
+      encodeU32(flags),
+      encodeString(request.cwd),
+      encodeU32(request.argv.length),
+      ...request.argv.map((arg) => encodeString(arg)),
+      encodeU32(envEntries.length),
+      ...envEntries.map((entry) => encodeString(entry)),
+      encodeU32(request.pid),
+      encodeU32(request.umask),
+    ]),
+  );
+}
+
+/** Sequential reader over a frame body; every read checks bounds so a lying length can't
+ *  make us read past the body. */
+class BodyReader {
+  private offset = 0;
+  constructor(private readonly body: Buffer) {}
+
+  u32(what: string): number {
+    if (this.offset + 4 > this.body.length) throw new ProtocolError(`truncated COMPILE frame at ${what}`);
+    const value = this.body.readUInt32LE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  string(what: string): string {
+    const length = this.u32(what);
+    if (this.offset + length > this.body.length) throw new ProtocolError(`truncated COMPILE frame at ${what}`);
+    const text = this.body.toString('utf8', this.offset, this.offset + length);
+    this.offset += length;
+    return text;
+  }
+
+  count(what: string): number {
+    const value = this.u32(what);
+    // each entry takes at least 4 bytes: a count larger than that is a lie
+    if (value * 4 > this.body.length - this.offset) throw new ProtocolError(`impossible ${what} count ${value}`);
+    return value;
+  }
+
+  end(): void {
+    if (this.offset !== this.body.length) throw new ProtocolError('trailing bytes in COMPILE frame');
+  }
+}
+
+export function decodeCompileRequest(body: Buffer): CompileRequest {
+  const reader = new BodyReader(body);
+  const flags = reader.u32('flags');
+  const cwd = reader.string('cwd');
+  const argc = reader.count('argv');
+  const argv: string[] = [];
+  for (let i = 0; i < argc; i++) argv.push(reader.string(`argv[${i}]`));
+  const envc = reader.count('env');
+  const env: Record<string, string> = {};
+  for (let i = 0; i < envc; i++) {
+    const entry = reader.string(`env[${i}]`);
+    const equals = entry.indexOf('=');
+    if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1);
+  }
+  const pid = reader.u32('pid');
+  const umask = reader.u32('umask') & 0o777;
+  reader.end();
+  if (argv.length === 0) throw new ProtocolError('COMPILE frame without a compiler');
+  if (!cwd.startsWith('/')) throw new ProtocolError(`COMPILE frame cwd is not absolute: '${cwd}'`);
+  return { stdoutIsTty: (flags & 1) !== 0, stderrIsTty: (flags & 2) !== 0, cwd, argv, env, pid, umask };
+}
+
+/** Incremental frame splitter for a byte stream. */
+export class FrameReader {
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+
+  push(chunk: Buffer): Frame[] {
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
+    const frames: Frame[] = [];
+    let data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    let offset = 0;
+    while (data.length - offset >= FRAME_HEADER_LENGTH) {
+      const type = data.readUInt8(offset);
+      const length = data.readUInt32LE(offset + 1);
+      if (length > MAX_FRAME_BODY) throw new ProtocolError(`frame of ${length} bytes exceeds the ${MAX_FRAME_BODY} limit`);
+      if (data.length - offset - FRAME_HEADER_LENGTH < length) break;
+      const start = offset + FRAME_HEADER_LENGTH;
+      frames.push({ type, body: data.subarray(start, start + length) });
+      offset = start + length;
+    }
+    data = data.subarray(offset);
+    this.pending = data.length ? [data] : [];
+    this.pendingLength = data.length;
+    return frames;
+  }
+
+  get bufferedBytes(): number {
+    return this.pendingLength;
+  }
+}

@@ -1,0 +1,94 @@
+// On-disk format of one cached compile result (docs/architecture.md, "Cache entry format").
+// Versioned and checksummed: a torn, truncated, bit-flipped or foreign entry decodes to an
+// error, which the caller counts and treats as a miss, never as a wrong object.
+
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+
+const MAGIC = Buffer.from('WCE1', 'ascii');
+export const ENTRY_FORMAT_VERSION = 1;
+const HEADER_LENGTH = MAGIC.length + 2 + 1 + 1 + 32 + 4; // magic, version, codec, reserved, sha256, raw length
+const CODEC_BROTLI = 1;
+
+const brotliCompress = promisify(zlib.brotliCompress);
+const brotliDecompress = promisify(zlib.brotliDecompress);
+
+/** Output files a compile can produce, by role (see compilers/types.ts ExpectedOutputs). */
+export type OutputRole = 'object' | 'depFile' | 'dwo' | 'gcno';
+
+export interface CacheEntry {
+  files: { role: OutputRole; data: Buffer }[];
+  stdout: Buffer;
+  stderr: Buffer;
+  /** how long the compile took, for the "time saved" statistic */
+  compileMs: number;
+}
+
+interface EntryMetadata {
+  compileMs: number;
+  sections: { name: string; length: number }[];
+}
+
+export class CorruptEntryError extends Error {}
+
+export async function encodeEntry(entry: CacheEntry): Promise<Buffer> {
+  const sections = [
+    { name: 'stdout', data: entry.stdout },
+    { name: 'stderr', data: entry.stderr },
+    ...entry.files.map((file) => ({ name: `file:${file.role}`, data: file.data })),
+  ];
+  const metadata: EntryMetadata = {
+    compileMs: entry.compileMs,
+    sections: sections.map((section) => ({ name: section.name, length: section.data.length })),
+  };
+  const metadataBytes = Buffer.from(JSON.stringify(metadata));
+  const metadataLength = Buffer.alloc(4);
+  metadataLength.writeUInt32LE(metadataBytes.length, 0);
+  const raw = Buffer.concat([metadataLength, metadataBytes, ...sections.map((section) => section.data)]);
+  // Brotli quality 4: measured best ratio per CPU ms on real objects (docs/architecture.md).
+  const compressed = await brotliCompress(raw, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  });
+  const header = Buffer.alloc(HEADER_LENGTH);
+  MAGIC.copy(header, 0);
+  header.writeUInt16LE(ENTRY_FORMAT_VERSION, 4);
+  header.writeUInt8(CODEC_BROTLI, 6);
+  createHash('sha256').update(raw).digest().copy(header, 8);
+  header.writeUInt32LE(raw.length, 40);
+  return Buffer.concat([header, compressed]);
+}
+
+export async function decodeEntry(bytes: Buffer): Promise<CacheEntry> {
+  if (bytes.length < HEADER_LENGTH || !bytes.subarray(0, 4).equals(MAGIC)) {
+    throw new CorruptEntryError('not a warmcc cache entry (bad magic or too short)');
+  }
+  const version = bytes.readUInt16LE(4);
+  if (version !== ENTRY_FORMAT_VERSION) throw new CorruptEntryError(`unsupported entry format version ${version}`);
+  if (bytes.readUInt8(6) !== CODEC_BROTLI) throw new CorruptEntryError(`unknown codec ${bytes.readUInt8(6)}`);
+  if (bytes.readUInt8(7) !== 0) throw new CorruptEntryError('reserved header byte is not zero');
+  const expectedDigest = bytes.subarray(8, 40);
+  const rawLength = bytes.readUInt32LE(40);
+  let raw: Buffer;
+  try {
+    raw = await brotliDecompress(bytes.subarray(HEADER_LENGTH));
+  } catch (error) {
+    throw new CorruptEntryError(`cannot decompress entry: ${(error as Error).message}`);
+  }
+  if (raw.length !== rawLength || !createHash('sha256').update(raw).digest().equals(expectedDigest)) {
+    throw new CorruptEntryError('checksum mismatch');
+  }
+  const metadataLength = raw.readUInt32LE(0);
+  const metadata = JSON.parse(raw.toString('utf8', 4, 4 + metadataLength)) as EntryMetadata;
+  let offset = 4 + metadataLength;
+  const entry: CacheEntry = { files: [], stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), compileMs: metadata.compileMs };
+  for (const section of metadata.sections) {
+    const data = raw.subarray(offset, offset + section.length);
+    offset += section.length;
+    if (section.name === 'stdout') entry.stdout = data;
+    else if (section.name === 'stderr') entry.stderr = data;
+    else if (section.name.startsWith('file:')) entry.files.push({ role: section.name.slice(5) as OutputRole, data });
+  }
+  if (offset !== raw.length) throw new CorruptEntryError('section lengths do not add up');
+  return entry;
+}
