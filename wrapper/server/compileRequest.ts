@@ -27,6 +27,8 @@ export interface CompileContext {
   storage: CacheStorage;
   stats: Stats;
   log: (message: string) => void;
+  /** per-compile detail, written only at WARMCC_LOG_LEVEL=debug */
+  debug: (message: string) => void;
   /** background work (storing results) that shutdown must wait for */
   track: (work: Promise<unknown>) => void;
 }
@@ -36,13 +38,16 @@ const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
 
 export async function handleCompileRequest(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply> {
   const { stats } = context;
-  const [compiler, ...args] = request.argv as [string, ...string[]];
+  const [invokedCompiler, ...args] = request.argv as [string, ...string[]];
+  // a relative compiler path (./tools/gcc) is relative to the client, not to the server
+  const compiler = invokedCompiler.includes('/') ? path.resolve(request.cwd, invokedCompiler) : invokedCompiler;
   stats.request();
   const started = performance.now();
 
   let identity: CompilerIdentity | undefined;
   try {
-    identity = await compilerIdentity(compiler, request.env);
+    // identification must not depend on which client asked first: only PATH is passed on
+    identity = await compilerIdentity(compiler, { PATH: request.env.PATH, LC_ALL: 'C' });
   } catch (error) {
     context.log(`cannot identify compiler ${compiler}: ${(error as Error).message}`);
   }
@@ -83,7 +88,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
         await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
         const ms = performance.now() - started;
         stats.hit(file, parsed.language, ms, entry.compileMs);
-        context.log(`hit ${file} ${key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+        context.debug(`hit ${file} ${key.slice(0, 12)} ${ms.toFixed(1)}ms`);
         return replayed(parsed, request, 0, entry.stdout, entry.stderr);
       } catch (error) {
         // e.g. the output directory does not exist: the real compile gives the real error
@@ -140,7 +145,7 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
     return replayed(parsed, request, result.code, result.stdout, result.stderr);
   }
   stats.miss(job.file, parsed.language, ms, job.recache);
-  context.log(`miss ${job.file} ${job.key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+  context.debug(`miss ${job.file} ${job.key.slice(0, 12)} ${ms.toFixed(1)}ms`);
 
   // Read the outputs before replying (the build may move them right after); compress and
   // store after replying, so storing never delays the build.

@@ -12,7 +12,7 @@ import { withoutJobserver } from '../shared/jobserver';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
-import { log } from './logger';
+import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import { acquireServerLock } from './singleInstance';
 import { Stats, statsFileFor, type StatsSnapshot } from './stats';
@@ -40,9 +40,10 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    log(`configuration error: ${(error as Error).message}`);
+    logError(`configuration error: ${(error as Error).message}`);
     process.exit(2);
   }
+  setLogLevel(config.logLevel);
 
   const lock = await acquireServerLock(config.socketPath);
   if (!lock) {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     return;
   }
   await fs.rm(config.socketPath, { force: true }); // stale socket of a dead server
+  rotateLogIfLarge(config.logFile);
 
   const startedAt = Date.now();
   const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   const context: CompileContext = {
     storage,
     stats,
-    log,
+    log: logError,
+    debug,
     track: (work) => {
       pendingWork.add(work);
       void work.finally(() => pendingWork.delete(work));
@@ -169,11 +172,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {}); // a closing terminal must not kill a clean-started server
-  process.on('uncaughtException', (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
-  process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
+  process.on('uncaughtException', (error) => logError(`uncaught exception: ${error.stack ?? error.message}`));
+  process.on('unhandledRejection', (reason) => logError(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
 }
 
 main().catch((error: Error) => {
-  log(`server failed to start: ${error.stack ?? error.message}`);
+  logError(`server failed to start: ${error.stack ?? error.message}`);
   process.exit(1);
 });

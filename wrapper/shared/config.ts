@@ -17,6 +17,8 @@ export interface WarmccConfig {
   idleTimeoutSeconds: number;
   /** how long a client waits for an auto-started server, in ms (WARMCC_START_TIMEOUT) */
   startTimeoutMs: number;
+  /** error | info | debug (WARMCC_LOG_LEVEL) */
+  logLevel: 'error' | 'info' | 'debug';
 }
 
 type Env = Record<string, string | undefined>;
@@ -44,6 +46,12 @@ function parseNonNegativeNumber(text: string | undefined, settingName: string, f
   return value;
 }
 
+function parseLogLevel(text: string | undefined): WarmccConfig['logLevel'] {
+  if (text === undefined || text === '') return 'info';
+  if (text === 'error' || text === 'info' || text === 'debug') return text;
+  throw new Error(`WARMCC_LOG_LEVEL: expected error, info or debug, got '${text}'`);
+}
+
 export function defaultCacheDir(env: Env): string {
   if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'warmcc');
   return path.join(env.HOME || os.homedir(), '.cache', 'warmcc');
@@ -64,6 +72,7 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     logFile: path.resolve(env.WARMCC_LOG || path.join(cacheDir, 'server.log')),
     idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
     startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),
+    logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
   };
 }
 
