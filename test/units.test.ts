@@ -163,3 +163,29 @@ test('colour stripping removes SGR, erase-line and hyperlinks, keeps text', () =
   const coloured = Buffer.from('\x1b[01m\x1b[Ka.c:1:5:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kx \x1b]8;;https://gcc.gnu.org/x\x07[-Wunused]\x1b]8;;\x07\n');
   assert.equal(stripColor(coloured).toString(), 'a.c:1:5: warning: x [-Wunused]\n');
 });
+
+describe('compiler diagnostics parser', () => {
+  test('reads gcc and clang lines: severity, position, option; resolves paths; skips non-locations', async () => {
+    const { parseDiagnostics } = await import('../wrapper/server/diagnosticsParser');
+    const stderr = [
+      "src/a.c: In function 'f':",
+      "src/a.c:3:7: warning: unused variable 'x' [-Wunused-variable]",
+      '    3 |   int x;',
+      'include/b.h:10:1: error: expected \';\' before \'}\' token',
+      '/abs/c.c:5:2: fatal error: missing.h: No such file or directory',
+      'src/a.c:1:5: note: declared here',
+      'src/d.c:7: warning: no column here',
+      '<command-line>: warning: "X" redefined',
+      '\x1b[01m\x1b[Ksrc/e.c:2:3:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kcoloured [\x1b[01;35m\x1b[K-Wextra\x1b[m\x1b[K]',
+    ].join('\n');
+    const parsed = parseDiagnostics(stderr, '/work/p');
+    assert.deepEqual(parsed, [
+      { file: '/work/p/src/a.c', line: 3, column: 7, severity: 'warning', message: "unused variable 'x'", option: '-Wunused-variable' },
+      { file: '/work/p/include/b.h', line: 10, column: 1, severity: 'error', message: "expected ';' before '}' token" },
+      { file: '/abs/c.c', line: 5, column: 2, severity: 'error', message: 'missing.h: No such file or directory' },
+      { file: '/work/p/src/a.c', line: 1, column: 5, severity: 'note', message: 'declared here' },
+      { file: '/work/p/src/d.c', line: 7, column: 0, severity: 'warning', message: 'no column here' },
+      { file: '/work/p/src/e.c', line: 2, column: 3, severity: 'warning', message: 'coloured', option: '-Wextra' },
+    ]);
+  });
+});

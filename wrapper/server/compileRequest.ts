@@ -14,6 +14,8 @@ import type { CacheStorage } from '../storage/storage';
 import { computeCacheKey } from './cacheKey';
 import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
 import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
+import { parseDiagnostics } from './diagnosticsParser';
+import type { CompiledNotification } from '../shared/rpcMethods';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { Stats } from './stats';
@@ -29,6 +31,8 @@ export interface CompileContext {
   log: (message: string) => void;
   /** per-compile detail, written only at WARMCC_LOG_LEVEL=debug */
   debug: (message: string) => void;
+  /** told about every finished cacheable compile (the editor shows its diagnostics) */
+  compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
   track: (work: Promise<unknown>) => void;
 }
@@ -89,6 +93,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
         const ms = performance.now() - started;
         stats.hit(file, parsed.language, ms, entry.compileMs);
         context.debug(`hit ${file} ${key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+        announce(context, request, parsed, 'hit', entry.stderr);
         return replayed(parsed, request, 0, entry.stdout, entry.stderr);
       } catch (error) {
         // e.g. the output directory does not exist: the real compile gives the real error
@@ -142,9 +147,11 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
   if (result.code !== 0 || job.key === undefined) {
     if (result.code !== 0) stats.compileFailed(job.file, parsed.language, ms);
     else stats.notCacheable(job.file, 'preprocessor failed but compile succeeded');
+    announce(context, request, parsed, result.code !== 0 ? 'compile failed' : 'miss', result.stderr);
     return replayed(parsed, request, result.code, result.stdout, result.stderr);
   }
   stats.miss(job.file, parsed.language, ms, job.recache);
+  announce(context, request, parsed, 'miss', result.stderr);
   context.debug(`miss ${job.file} ${job.key.slice(0, 12)} ${ms.toFixed(1)}ms`);
 
   // Read the outputs before replying (the build may move them right after); compress and
@@ -168,6 +175,15 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
       }),
   );
   return replayed(parsed, request, 0, result.stdout, result.stderr);
+}
+
+function announce(context: CompileContext, request: CompileRequest, parsed: CacheableCompile, outcome: CompiledNotification['outcome'], stderr: Buffer): void {
+  context.compiled({
+    source: path.resolve(request.cwd, parsed.inputFile),
+    cwd: request.cwd,
+    outcome,
+    diagnostics: parseDiagnostics(stderr, request.cwd),
+  });
 }
 
 function replayed(parsed: CacheableCompile, request: CompileRequest, code: number, stdout: Buffer, stderr: Buffer): CompileReply {

@@ -14,6 +14,7 @@ import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
+import type { CompiledNotification } from '../shared/rpcMethods';
 import { acquireServerLock } from './singleInstance';
 import { Stats, statsFileFor, type StatsSnapshot } from './stats';
 
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
   const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
   const pendingWork = new Set<Promise<unknown>>();
+  const compiledListeners = new Set<(event: CompiledNotification) => void>();
+  const exitingListeners = new Set<(reason: string) => void>();
   let activeCompiles = 0;
   let lastActivity = Date.now();
   let stopping = false;
@@ -72,6 +75,9 @@ async function main(): Promise<void> {
     stats,
     log: logError,
     debug,
+    compiled: (event) => {
+      for (const listener of compiledListeners) listener(event);
+    },
     track: (work) => {
       pendingWork.add(work);
       void work.finally(() => pendingWork.delete(work));
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why}); waiting for ${activeCompiles} running compiles`);
+    for (const listener of exitingListeners) listener(why);
     server.close();
     while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await Promise.allSettled([...pendingWork]);
@@ -138,6 +145,8 @@ async function main(): Promise<void> {
     const current = await fs.stat(config.socketPath).catch(() => undefined);
     if (current && current.ino === socketInode) await fs.rm(config.socketPath, { force: true });
     log('stopped');
+    // let the exiting notifications reach connected editors before the sockets go
+    if (exitingListeners.size) await new Promise((resolve) => setTimeout(resolve, 50));
     process.exit(0);
   };
 
@@ -149,6 +158,14 @@ async function main(): Promise<void> {
     config: () => ({ ...config, version, pid: process.pid }),
     stop: () => void stop('stop requested'),
     onStatsChanged: (listener) => stats.onChange(listener),
+    onExiting: (listener) => {
+      exitingListeners.add(listener);
+      return () => exitingListeners.delete(listener);
+    },
+    onCompiled: (listener) => {
+      compiledListeners.add(listener);
+      return () => compiledListeners.delete(listener);
+    },
     log,
   };
 

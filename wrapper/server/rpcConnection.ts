@@ -3,7 +3,7 @@
 
 import type * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification } from '../shared/rpcMethods';
 import type { StatsSnapshot } from './stats';
 
 export interface ServerControl {
@@ -14,6 +14,8 @@ export interface ServerControl {
   config(): object;
   stop(): void;
   onStatsChanged(listener: () => void): () => void;
+  onCompiled(listener: (event: CompiledNotification) => void): () => void;
+  onExiting(listener: (reason: string) => void): () => void;
   log(message: string): void;
 }
 
@@ -54,8 +56,17 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
       control.snapshot().then((snapshot) => connection.sendNotification(RpcMethod.statsChanged, snapshot)).catch(() => {});
     }, NOTIFY_INTERVAL_MS);
   });
+  // parsing diagnostics is cheap, but only editors (initialized connections) want them
+  const unsubscribeCompiled = control.onCompiled((event) => {
+    if (initialized) void connection.sendNotification(RpcMethod.compiled, event).catch(() => {});
+  });
+  const unsubscribeExiting = control.onExiting((reason) => {
+    void connection.sendNotification(RpcMethod.exiting, { reason }).catch(() => {});
+  });
   const dispose = (): void => {
     unsubscribe();
+    unsubscribeCompiled();
+    unsubscribeExiting();
     if (notifyTimer) clearTimeout(notifyTimer);
     connection.dispose();
   };

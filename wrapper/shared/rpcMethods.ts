@@ -8,7 +8,32 @@ export const RpcMethod = {
   config: 'warmcc/config',
   stop: 'warmcc/stop',
   statsChanged: 'warmcc/statsChanged',
+  compiled: 'warmcc/compiled',
+  exiting: 'warmcc/exiting',
 } as const;
+
+/** warmcc/exiting: the server is about to exit on purpose (idle timeout, stop request, signal);
+ *  a connection that closes without it means the server died. */
+export interface ExitingNotification {
+  reason: string;
+}
+
+/** warmcc/compiled: one cacheable compile finished (hit, miss or failure), with its diagnostics.
+ *  Sent for every such compile so the editor can replace the previous diagnostics of `source`. */
+export interface CompiledNotification {
+  /** absolute path of the compiled source */
+  source: string;
+  cwd: string;
+  outcome: 'hit' | 'miss' | 'compile failed';
+  diagnostics: {
+    file: string;
+    line: number;
+    column: number;
+    severity: 'error' | 'warning' | 'note';
+    message: string;
+    option?: string;
+  }[];
+}
 
 export interface ClearCacheResult {
   removedFiles: number;
