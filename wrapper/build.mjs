@@ -1,4 +1,5 @@
-// Builds everything `npm ci` (prepare) and `npm run build` promise: the esbuild bundles in dist/,
+// Builds everything `npm ci` (prepare) and `npm run build` promise: the esbuild bundles in dist/
+// (server, CLI, Node client, VS Code extension),
 // the native client bin/warmcc compiled with this machine's cc (or, with no working C compiler,
 // a shell script running the Node client), and the masquerade links in bin/masq/.
 
@@ -28,6 +29,20 @@ async function bundle() {
     format: 'cjs',
     sourcemap: 'linked',
     logLevel: 'warning',
+    define: { WARMCC_VERSION: JSON.stringify(version) },
+  });
+  // the VS Code extension: `vscode` is provided by the editor at run time
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { extension: 'extension/extension.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    external: ['vscode'],
     define: { WARMCC_VERSION: JSON.stringify(version) },
   });
 }

@@ -1,0 +1,46 @@
+// The extension's settings (package.json "contributes.configuration"; docs/configuration.md)
+// and the server environment they translate to. One place, like wrapper/shared/config.ts.
+
+import * as vscode from 'vscode';
+
+export interface ExtensionSettings {
+  cacheDirectory: string;
+  cacheSize: string;
+  idleTimeout: number;
+  autoStart: boolean;
+  keepServerRunning: boolean;
+  injectSocket: boolean;
+  injectMasquerade: boolean;
+  injectCmakeLauncher: boolean;
+  logLevel: string;
+}
+
+/** settings a running server only picks up when it is restarted */
+export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel'];
+export const ENVIRONMENT_SETTINGS = ['warmcc.environment'];
+
+export function readSettings(): ExtensionSettings {
+  const config = vscode.workspace.getConfiguration('warmcc');
+  return {
+    cacheDirectory: config.get<string>('cacheDirectory', ''),
+    cacheSize: config.get<string>('cacheSize', '10G'),
+    idleTimeout: config.get<number>('idleTimeout', 0),
+    autoStart: config.get<boolean>('autoStart', true),
+    keepServerRunning: config.get<boolean>('keepServerRunning', false),
+    injectSocket: config.get<boolean>('environment.socket', true),
+    injectMasquerade: config.get<boolean>('environment.masquerade', true),
+    injectCmakeLauncher: config.get<boolean>('environment.cmakeLauncher', true),
+    logLevel: config.get<string>('logLevel', 'info'),
+  };
+}
+
+/** WARMCC_* variables for a server started by the editor. */
+export function serverEnvironment(settings: ExtensionSettings): Record<string, string> {
+  const env: Record<string, string> = {
+    WARMCC_CACHE_SIZE: settings.cacheSize,
+    WARMCC_IDLE_TIMEOUT: String(settings.idleTimeout),
+    WARMCC_LOG_LEVEL: settings.logLevel,
+  };
+  if (settings.cacheDirectory) env.WARMCC_DIR = settings.cacheDirectory;
+  return env;
+}

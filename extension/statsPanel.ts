@@ -1,0 +1,195 @@
+// warmcc: Show Stats — one webview panel with the server's counters, a live chart of hits and
+// misses, the cache size and the most recent compiles. The page (statsPanelHtml.ts) is static;
+// media/statsPanel.js renders everything from `update` messages.
+//
+// Protocol (webview → extension): {type:'ready'} on load (answered with an update),
+// {type:'startServer'}, {type:'zeroStats'}, {type:'clearCache'}.
+// Protocol (extension → webview): {type:'update', state, snapshot, history, now}, sent on every
+// server.onDidChange, throttled to one per UPDATE_INTERVAL_MS, and only while the panel is
+// visible (a hidden panel's page is discarded; it says `ready` again when shown).
+
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { StatsSnapshot } from '../wrapper/server/stats';
+import { statsPanelHtml } from './statsPanelHtml';
+import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
+
+const VIEW_TYPE = 'warmcc.stats';
+const UPDATE_INTERVAL_MS = 250;
+
+export interface StatsUpdateMessage {
+  type: 'update';
+  state: ServerState;
+  snapshot: StatsSnapshot | null;
+  history: StatsHistoryPoint[];
+  /** the extension host's clock, so relative times agree with the `at` fields */
+  now: number;
+}
+
+type WebviewMessage = { type: 'ready' } | { type: 'startServer' } | { type: 'zeroStats' } | { type: 'clearCache' };
+
+const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set(['ready', 'startServer', 'zeroStats', 'clearCache']);
+
+function isWebviewMessage(value: unknown): value is WebviewMessage {
+  return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.has((value as { type?: unknown }).type as string);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class StatsPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private lastPost = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly server: WorkspaceServer,
+    mediaRoot: vscode.Uri,
+    private readonly onDispose: () => void,
+  ) {
+    const webview = panel.webview;
+    webview.html = statsPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.css')).toString(),
+    });
+    this.disposables.push(
+      server.onDidChange(() => this.scheduleUpdate()),
+      webview.onDidReceiveMessage((message: unknown) => {
+        if (isWebviewMessage(message)) void this.handle(message);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** At most one update per UPDATE_INTERVAL_MS: the first change goes out at once, a burst ends
+   *  with one trailing update carrying the latest state. */
+  private scheduleUpdate(): void {
+    if (this.timer || this.disposed) return;
+    const wait = this.lastPost + UPDATE_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.postUpdate();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.postUpdate();
+    }, wait);
+  }
+
+  private postUpdate(force = false): void {
+    if (this.disposed) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    // a hidden panel has no page (retainContextWhenHidden: false); it asks again when shown
+    if (!force && !this.panel.visible) return;
+    this.lastPost = Date.now();
+    const message: StatsUpdateMessage = {
+      type: 'update',
+      state: this.server.state,
+      snapshot: this.server.snapshot ?? null,
+      history: this.server.history,
+      now: Date.now(),
+    };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.postUpdate(true);
+        return;
+      case 'startServer':
+        try {
+          await this.server.start();
+        } catch (error) {
+          void vscode.window.showErrorMessage(`warmcc: cannot start the server: ${errorText(error)}`);
+        }
+        return;
+      case 'zeroStats':
+        try {
+          await this.server.zeroStats();
+        } catch (error) {
+          void vscode.window.showErrorMessage(`warmcc: cannot zero the stats: ${errorText(error)}`);
+        }
+        return;
+      case 'clearCache':
+        await this.clearCache();
+        return;
+    }
+  }
+
+  private async clearCache(): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(
+      'Clear the warmcc cache? Every cached compile result is removed; the next builds compile from scratch.',
+      { modal: true },
+      'Clear',
+    );
+    if (choice !== 'Clear') return;
+    try {
+      const { removedFiles, removedBytes } = await this.server.clearCache();
+      void vscode.window.showInformationMessage(
+        `warmcc: cleared the cache (${removedFiles} ${removedFiles === 1 ? 'file' : 'files'}, ${formatBytes(removedBytes)}).`,
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(`warmcc: cannot clear the cache: ${errorText(error)}`);
+    }
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.onDispose();
+    // disposing the panel fires onDidDispose again: `disposed` makes that a no-op
+    this.panel.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+}
+
+export function activateStatsPanel(context: vscode.ExtensionContext, server: WorkspaceServer): void {
+  const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'media');
+  let current: StatsPanel | undefined;
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('warmcc.showStats', () => {
+      if (server.state === 'running') server.refresh().catch(() => undefined);
+      if (current) {
+        current.reveal();
+        return;
+      }
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'warmcc Stats', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [mediaRoot],
+        retainContextWhenHidden: false,
+      });
+      const created = new StatsPanel(panel, server, mediaRoot, () => {
+        if (current === created) current = undefined;
+      });
+      current = created;
+    }),
+    { dispose: () => current?.dispose() },
+  );
+}
