@@ -2,7 +2,7 @@
 // own files and register their own commands, views and handlers.
 
 import * as vscode from 'vscode';
-import { bundledPaths } from './bundledPaths';
+import { bundledPaths, prepareBundledClient } from './bundledPaths';
 import { activateDiagnostics } from './diagnostics';
 import { activateServerCommands } from './serverCommands';
 import { RESTART_SETTINGS, readSettings } from './settings';
@@ -20,8 +20,13 @@ export interface WarmccExtensionApi {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<WarmccExtensionApi> {
-  const paths = bundledPaths(context.extensionPath);
+  const paths = bundledPaths(context.extensionPath, context.globalStorageUri.fsPath);
   const output = vscode.window.createOutputChannel('warmcc', { log: true });
+  try {
+    prepareBundledClient(paths);
+  } catch (error) {
+    output.error(`cannot prepare ${paths.client} and its masquerade links: ${(error as Error).message}`);
+  }
   server = new WorkspaceServer(paths, output, context.logUri.fsPath);
   context.subscriptions.push(output, server);
 
