@@ -207,7 +207,7 @@ describe('corrupt cache entries', () => {
       assert.equal(sandbox.run(args).status, 0);
       const reference = fs.readFileSync(path.join(sandbox.dir, 'e.o'));
       // results are stored after the reply: wait for the entry to land
-      assert.ok(await waitFor(() => entryFiles().length === 1, 5000), 'the result was stored');
+      assert.ok(await waitFor(() => entryFiles().length === 1, 20_000), 'the result was stored');
       const [entry] = entryFiles();
       assert.ok(entry);
       const bytes = fs.readFileSync(entry);
@@ -225,7 +225,7 @@ describe('corrupt cache entries', () => {
       assert.equal(stats.cacheMisses, before.cacheMisses + 1, 'served as a miss');
       assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, 'e.o')), reference, 'the object is right');
       // the recompile replaced the bad entry: next time is a hit
-      assert.ok(await waitFor(() => entryFiles().length === 1, 5000));
+      assert.ok(await waitFor(() => entryFiles().length === 1, 20_000));
       assert.equal(sandbox.run(args).status, 0);
       assert.equal(sandbox.stats().cacheHits, stats.cacheHits + 1);
     });
@@ -247,7 +247,7 @@ describe('a cache that cannot be written', () => {
     const result = sandbox.run(['gcc', '-c', 'w.c', '-o', 'w.o']);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(fs.existsSync(path.join(sandbox.dir, 'w.o')));
-    assert.ok(await waitFor(() => sandbox.stats().cacheWriteErrors === 1, 5000), 'write error counted');
+    assert.ok(await waitFor(() => sandbox.stats().cacheWriteErrors === 1, 20_000), 'write error counted');
     assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), /cache write error for w\.c .*objects/);
   });
 });

@@ -99,23 +99,33 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** Runs a command with a time limit; resolves with its output even on failure. */
-export function runWithTimeout(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }> {
+/** Runs a command with a time limit; resolves with its output even on failure. Resolves once
+ *  the process has exited and its pipes closed, or shortly after exit if someone else (a leaked
+ *  daemon) still holds them: that case is reported as `pipesHeld`, never as a hang of the suite. */
+export function runWithTimeout(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean; pipesHeld: boolean }> {
+  const PIPE_GRACE_MS = 5000;
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let done = false;
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
+    const finish = (code: number | null, signal: NodeJS.Signals | null, pipesHeld: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut, pipesHeld });
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
+    child.on('exit', (code, signal) => {
+      setTimeout(() => finish(code, signal, true), PIPE_GRACE_MS).unref();
     });
+    child.on('close', (code, signal) => finish(code, signal, false));
   });
 }
 

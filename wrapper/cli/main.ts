@@ -35,6 +35,15 @@ WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE (see docs/configuration.md)
 
 class UsageError extends Error {}
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function connectRpc(config: WarmccConfig): Promise<MessageConnection> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const connection = net.connect(config.socketPath);
@@ -103,8 +112,11 @@ async function run(args: string[]): Promise<number> {
       const pid = ((await rpc.sendRequest(RpcMethod.stats)) as StatsSnapshot).serverPid;
       await rpc.sendRequest(RpcMethod.stop);
       rpc.dispose();
-      // wait until it has really gone, so a script can start a new one right after
-      for (let i = 0; i < 600 && (await canConnect(config.socketPath)); i++) await new Promise((r) => setTimeout(r, 50));
+      // wait until it has really gone (socket and process), so a script can start a new one
+      // right after; it first finishes running compiles, so allow for a long one
+      for (let i = 0; i < 1200 && ((await canConnect(config.socketPath)) || processExists(pid)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       console.log(`warmcc: server (pid ${pid}) stopped`);
       return 0;
     }
