@@ -102,10 +102,10 @@ describe('cache entry format', () => {
 
   test('every truncation and a flipped bit anywhere are detected', async () => {
     const bytes = await encodeEntry(entry);
-    for (const length of [0, 3, 10, 44, 45, bytes.length - 1]) {
+    for (const length of [0, 3, 10, 15, 16, 17, bytes.length - 1]) {
       await assert.rejects(decodeEntry(bytes.subarray(0, length)), CorruptEntryError, `truncated to ${length}`);
     }
-    for (let position = 0; position < bytes.length; position += 7) {
+    for (let position = 0; position < bytes.length; position += 3) {
       const flipped = Buffer.from(bytes);
       flipped[position]! ^= 0x10;
       await assert.rejects(decodeEntry(flipped), CorruptEntryError, `bit flipped at ${position}`);
