@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { StatsSnapshot } from '../wrapper/server/stats';
 import { statsPanelHtml } from './statsPanelHtml';
 import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
+import { formatBytes } from '../wrapper/shared/formatBytes';
 
 const VIEW_TYPE = 'warmcc.stats';
 const UPDATE_INTERVAL_MS = 250;
@@ -32,17 +33,6 @@ const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set(['ready', 'startServe
 
 function isWebviewMessage(value: unknown): value is WebviewMessage {
   return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.has((value as { type?: unknown }).type as string);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
 }
 
 function errorText(error: unknown): string {

@@ -14,14 +14,14 @@ const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 
 const MASQUERADE_NAMES = ['cc', 'c++', 'gcc', 'g++', 'clang', 'clang++'];
 
 async function bundle() {
-  const entries = {
-    server: 'wrapper/server/main.ts',
-    cli: 'wrapper/cli/main.ts',
-    client: 'wrapper/client/nodeClient.ts',
-  };
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: entries,
+    entryPoints: {
+      server: 'wrapper/server/main.ts',
+      cli: 'wrapper/cli/main.ts',
+      client: 'wrapper/client/nodeClient.ts',
+      extension: 'extension/extension.ts',
+    },
     outdir: 'dist',
     bundle: true,
     platform: 'node',
@@ -29,19 +29,7 @@ async function bundle() {
     format: 'cjs',
     sourcemap: 'linked',
     logLevel: 'warning',
-    define: { WARMCC_VERSION: JSON.stringify(version) },
-  });
-  // the VS Code extension: `vscode` is provided by the editor at run time
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { extension: 'extension/extension.ts' },
-    outdir: 'dist',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: 'linked',
-    logLevel: 'warning',
+    // the VS Code extension's `vscode` is provided by the editor at run time
     external: ['vscode'],
     define: { WARMCC_VERSION: JSON.stringify(version) },
   });

@@ -1,17 +1,9 @@
 // `warmcc -s` text output, laid out like sccache's so scripts and eyes carry over.
 
 import type { StatsSnapshot } from '../server/stats';
+import { formatBytes } from '../shared/formatBytes';
 
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes };
 
 export function formatStatsText(s: StatsSnapshot): string {
   const rows: [string, string | number][] = [

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { loadConfig, type WarmccConfig } from '../shared/config';
 import { withoutJobserver } from '../shared/jobserver';
+import { canConnect } from '../shared/serverLauncher';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
@@ -23,17 +24,6 @@ const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
 
 const FIRST_BYTE_COMPILE = 0x57; // 'W'
 const FIRST_BYTE_RPC = 0x43; // 'C' of Content-Length
-
-async function socketAnswers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
 
 async function main(): Promise<void> {
   process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
@@ -53,7 +43,7 @@ async function main(): Promise<void> {
   }
   await fs.mkdir(path.dirname(config.socketPath), { recursive: true, mode: 0o700 });
   await fs.mkdir(config.cacheDir, { recursive: true, mode: 0o700 });
-  if (await socketAnswers(config.socketPath)) {
+  if (await canConnect(config.socketPath)) {
     log(`a server already answers on ${config.socketPath}; exiting`);
     return;
   }
