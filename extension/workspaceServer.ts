@@ -17,6 +17,7 @@ import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType
 import type { StatsSnapshot } from '../wrapper/server/stats';
 import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification } from '../wrapper/shared/rpcMethods';
 import type { BundledPaths } from './bundledPaths';
+import { canConnect } from '../wrapper/shared/serverLauncher';
 import { readSettings, serverEnvironment } from './settings';
 
 export const statsRequest = new RequestType0<StatsSnapshot, void>(RpcMethod.stats);
@@ -46,17 +47,6 @@ export function workspaceSocketPath(): string {
   const id = createHash('sha256').update(identity).digest('hex').slice(0, 16);
   const runtime = process.env.XDG_RUNTIME_DIR ? path.join(process.env.XDG_RUNTIME_DIR, 'warmcc') : path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`);
   return path.join(runtime, `ws-${id}.sock`);
-}
-
-function canConnect(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
 }
 
 export class WorkspaceServer implements vscode.Disposable {
@@ -110,9 +100,19 @@ export class WorkspaceServer implements vscode.Disposable {
     this.changeEmitter.fire();
   }
 
-  /** Starts the server clean unless one answers on the socket, then attaches. */
-  async start(): Promise<void> {
-    if (this.client || this.currentState === 'starting') return;
+  private starting: Promise<void> | undefined;
+
+  /** Starts the server clean unless one answers on the socket, then attaches. A second call
+   *  while a start is under way waits for that one. */
+  start(): Promise<void> {
+    if (this.client && this.currentState === 'running') return Promise.resolve();
+    this.starting ??= this.startOnce().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     this.userStopped = false;
     this.crashNotified = false;
     this.exitReason = undefined;
@@ -209,11 +209,13 @@ export class WorkspaceServer implements vscode.Disposable {
     this.reattachTimer = setInterval(() => {
       if (this.client || this.currentState !== 'stopped' || this.userStopped) return;
       void canConnect(this.socketPath).then(async (up) => {
-        if (!up || this.client) return;
+        // re-checked: a start or stop by the user may have begun while we probed
+        if (!up || this.client || this.currentState !== 'stopped' || this.userStopped) return;
         try {
           this.setState('starting');
           this.exitReason = undefined;
-          this.crashNotified = false;
+          // crashNotified stays set: a server a build restarts and that crashes again (a crash
+          // loop) must not bring a new message every re-attach; only the user's start resets it
           await this.attach();
           this.setState('running');
         } catch {
