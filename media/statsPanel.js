@@ -59,7 +59,8 @@
       value /= 1024;
       unit++;
     }
-    if (unit === 0) return value + (value === 1 ? ' byte' : ' bytes');
+    // whole bytes: an average entry size (used / entries) is fractional
+    if (unit === 0) return Math.round(value) + (Math.round(value) === 1 ? ' byte' : ' bytes');
     return (value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '')) + ' ' + units[unit];
   }
 

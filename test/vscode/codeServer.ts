@@ -141,6 +141,11 @@ export interface CodeServerOptions {
   onOutput?: (line: string) => void;
   /** how long to wait for /healthz, ms (default 30 s) */
   startTimeoutMs?: number;
+  /**
+   * extensions directory (e.g. one a .vsix was installed into with --install-extension); default a
+   * fresh empty one under dataDir. A given directory belongs to the caller: stop() leaves it alone.
+   */
+  extensionsDir?: string;
 }
 
 export interface WorkbenchUrlOptions {
@@ -158,6 +163,10 @@ export interface CodeServer {
   readonly origin: string;
   /** temporary directory holding user-data/, extensions/ and config.yaml; removed by stop() */
   readonly dataDir: string;
+  /** the profile (settings, globalStorage/): dataDir/user-data */
+  readonly userDataDir: string;
+  /** where code-server looks for installed extensions (CodeServerOptions.extensionsDir or dataDir/extensions) */
+  readonly extensionsDir: string;
   readonly process: ChildProcess;
   /** value of WARMCC_VSCODE_TEST_RUN in the environment of everything this code-server starts */
   readonly runId: string;
@@ -222,7 +231,7 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
   const runId = randomUUID();
   const dataDir = makeTemporaryDir('wcc-vscode-');
   const userDataDir = path.join(dataDir, 'user-data');
-  const extensionsDir = path.join(dataDir, 'extensions');
+  const extensionsDir = options.extensionsDir ? path.resolve(options.extensionsDir) : path.join(dataDir, 'extensions');
   const configFile = path.join(dataDir, 'config.yaml');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
@@ -274,6 +283,8 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
     port,
     origin,
     dataDir,
+    userDataDir,
+    extensionsDir,
     process: child,
     runId,
     output: () => output,

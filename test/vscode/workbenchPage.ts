@@ -18,16 +18,19 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { closeQuietly, launchBrowser, makeTemporaryDir, removeTemporaryDir, repoRoot, startCodeServer, type CodeServer } from './codeServer';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import { closeQuietly, launchBrowser, makeTemporaryDir, processesOfRun, removeTemporaryDir, repoRoot, startCodeServer, type CodeServer } from './codeServer';
 
 export const screenshotDir = path.join(repoRoot, 'test-output', 'screenshots');
 
 export interface WorkbenchOptions {
   /** absolute folder the window opens */
   folder: string;
-  /** extension to load in development mode; default the repo root (warmcc); null for a plain VS Code */
+  /** extension to load in development mode; default the repo root (warmcc); null for a plain VS Code
+   *  (or one whose extensions come from extensionsDir) */
   extensionDevelopmentPath?: string | null;
+  /** code-server's --extensions-dir, e.g. one a .vsix was installed into (default: a fresh empty one); left in place by close() */
+  extensionsDir?: string;
   /** environment added to this process's for code-server, the extension host and what they start */
   env?: NodeJS.ProcessEnv;
   /** user settings of the fresh profile (e.g. { 'warmcc.autoStart': false }) */
@@ -54,8 +57,62 @@ export interface Workbench {
   webviewFrame(): FrameLocator;
   /** PNG of the window in test-output/screenshots/NAME.png; resolves with its path */
   screenshot(name: string): Promise<string>;
+  /** warmcc servers this window's extension started (found by the run id in their environment), with their sockets */
+  warmccServers(): WarmccServerProcess[];
   /** closes the browser, stops code-server and all it started, removes scratchDir; safe to call twice */
   close(): Promise<void>;
+}
+
+export interface WarmccServerProcess {
+  pid: number;
+  /** the server script it runs (…/dist/server.js) */
+  script: string;
+  /** its WARMCC_SOCKET: where builds reach this window's server */
+  socket: string;
+  /** its whole environment */
+  env: Record<string, string>;
+}
+
+/** warmcc servers (node …/dist/server.js) among the processes carrying runId (codeServer.ts RUN_ID_VARIABLE). */
+export function warmccServersOfRun(runId: string): WarmccServerProcess[] {
+  const servers: WarmccServerProcess[] = [];
+  for (const pid of processesOfRun(runId)) {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const script = argv.slice(1).find((arg) => /(^|\/)dist\/server\.js$/.test(arg));
+      if (!script) continue;
+      const env: Record<string, string> = {};
+      for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+        const eq = entry.indexOf('=');
+        if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+      }
+      if (env.WARMCC_SOCKET) servers.push({ pid, script, socket: env.WARMCC_SOCKET, env });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return servers;
+}
+
+/**
+ * Waits until the locator's text (trimmed innerText) matches; resolves with it. On timeout the
+ * error shows the last text seen, which usually says what went wrong.
+ */
+export async function waitForText(locator: Locator, pattern: RegExp | string, { timeoutMs = 30_000, what = 'element' }: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+  const matches = (text: string) => (typeof pattern === 'string' ? text === pattern : pattern.test(text));
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  for (;;) {
+    try {
+      last = (await locator.first().innerText({ timeout: Math.max(1, Math.min(2000, deadline - Date.now())) })).trim();
+      if (matches(last)) return last;
+    } catch {
+      // not there (yet)
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`waitForText: ${what} did not show ${pattern} within ${timeoutMs} ms (it shows ${last === undefined ? 'nothing: not found' : JSON.stringify(last)})`);
 }
 
 function escapeRegExp(text: string): string {
@@ -91,6 +148,7 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       folder,
       env: { ...process.env, ...warmccEnv, ...options.env },
       ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.extensionsDir ? { extensionsDir: options.extensionsDir } : {}),
     });
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
@@ -156,6 +214,7 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
         await page.screenshot({ path: file });
         return file;
       },
+      warmccServers: () => warmccServersOfRun(server!.runId),
       close,
     };
     return workbench;
