@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { formatBytes } from '../wrapper/shared/formatBytes';
 import type { WorkspaceServer } from './workspaceServer';
 
 function reportFailure(action: string): (error: unknown) => void {
@@ -11,13 +12,15 @@ function reportFailure(action: string): (error: unknown) => void {
 
 export async function confirmAndClearCache(server: WorkspaceServer): Promise<void> {
   const choice = await vscode.window.showWarningMessage(
-    'Clear the warmcc cache? Every cached compile result in the local cache is deleted (shared with terminal builds).',
+    'Clear the warmcc cache? Every cached compile result is removed (the cache is shared with terminal builds); the next builds compile from scratch.',
     { modal: true },
     'Clear',
   );
   if (choice !== 'Clear') return;
   const result = await server.clearCache();
-  void vscode.window.showInformationMessage(`warmcc: removed ${result.removedFiles} cache entries (${(result.removedBytes / 1024 / 1024).toFixed(1)} MiB).`);
+  void vscode.window.showInformationMessage(
+    `warmcc: cleared the cache (${result.removedFiles} ${result.removedFiles === 1 ? 'entry' : 'entries'}, ${formatBytes(result.removedBytes)}).`,
+  );
 }
 
 export function activateServerCommands(context: vscode.ExtensionContext, server: WorkspaceServer): void {

@@ -13,7 +13,6 @@ import * as vscode from 'vscode';
 import type { StatsSnapshot } from '../wrapper/server/stats';
 import { statsPanelHtml } from './statsPanelHtml';
 import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
-import { formatBytes } from '../wrapper/shared/formatBytes';
 
 const VIEW_TYPE = 'warmcc.stats';
 const UPDATE_INTERVAL_MS = 250;
@@ -126,21 +125,9 @@ class StatsPanel implements vscode.Disposable {
     }
   }
 
+  /** the palette command's flow (confirmation, message), so both say the same */
   private async clearCache(): Promise<void> {
-    const choice = await vscode.window.showWarningMessage(
-      'Clear the warmcc cache? Every cached compile result is removed; the next builds compile from scratch.',
-      { modal: true },
-      'Clear',
-    );
-    if (choice !== 'Clear') return;
-    try {
-      const { removedFiles, removedBytes } = await this.server.clearCache();
-      void vscode.window.showInformationMessage(
-        `warmcc: cleared the cache (${removedFiles} ${removedFiles === 1 ? 'file' : 'files'}, ${formatBytes(removedBytes)}).`,
-      );
-    } catch (error) {
-      void vscode.window.showErrorMessage(`warmcc: cannot clear the cache: ${errorText(error)}`);
-    }
+    await vscode.commands.executeCommand('warmcc.clearCache');
   }
 
   reveal(): void {
