@@ -200,7 +200,10 @@ describe('corrupt cache entries', () => {
     return fs.readdirSync(objects).flatMap((shard) => fs.readdirSync(path.join(objects, shard)).filter((name) => !name.includes('.tmp-')).map((name) => path.join(objects, shard, name)));
   }
 
-  for (const damage of ['truncated', 'bit-flipped'] as const) {
+  // each damage is certain to change what the entry decodes to or what it must verify against
+  // (a flip somewhere in a brotli stream may land in bits that do not affect the output: then
+  // the entry is still right and serving it is correct, so that is not a useful test)
+  for (const damage of ['truncated', 'checksum bit-flipped', 'payload-scrambled'] as const) {
     test(`a ${damage} entry is a miss and a recompile, never a wrong object`, async () => {
       const args = ['gcc', '-c', 'e.c', '-o', 'e.o'];
       assert.equal(sandbox.run(['-C']).status, 0);
@@ -212,8 +215,12 @@ describe('corrupt cache entries', () => {
       assert.ok(entry);
       const bytes = fs.readFileSync(entry);
       if (damage === 'truncated') fs.writeFileSync(entry, bytes.subarray(0, Math.floor(bytes.length / 2)));
-      else {
-        bytes[bytes.length - 10]! ^= 0x01;
+      else if (damage === 'checksum bit-flipped') {
+        bytes[8]! ^= 0x01; // the CRC-32 field of the header (docs/architecture.md)
+        fs.writeFileSync(entry, bytes);
+      } else {
+        const middle = Math.floor(bytes.length / 2);
+        for (let i = 0; i < 64 && middle + i < bytes.length; i++) bytes[middle + i] = (i * 37 + 11) & 0xff;
         fs.writeFileSync(entry, bytes);
       }
       fs.rmSync(path.join(sandbox.dir, 'e.o'));
