@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type WarmccServerProcess, type Workbench } from './vscode/workbenchPage';
+import { cleanEnv } from './support/warmccEnv';
 
 const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
 const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
@@ -35,16 +36,6 @@ function codeServerUnavailable(): string | false {
 const skipReason = codeServerUnavailable();
 if (skipReason) process.stderr.write(`extensionUi.test.ts: skipped: ${skipReason}\n`);
 
-/** This process's environment without anything tying a build to another warmcc or make. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || name.startsWith('WARMCC_') || ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'CCACHE_DIR'].includes(name)) continue;
-    env[name] = value;
-  }
-  env.LC_ALL = 'C';
-  return env;
-}
 
 interface Stats {
   cacheHits: number;

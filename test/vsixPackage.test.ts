@@ -18,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type Workbench } from './vscode/workbenchPage';
+import { cleanEnv } from './support/warmccEnv';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -101,16 +102,6 @@ function packageCommand(out: string): string[] {
   return words.slice(1);
 }
 
-/** This process's environment without anything tying a compile to another warmcc or make. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || name.startsWith('WARMCC_') || ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'CCACHE_DIR'].includes(name)) continue;
-    env[name] = value;
-  }
-  env.LC_ALL = 'C';
-  return env;
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -4,7 +4,6 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WarmccExtensionApi } from '../../extension/extension';
@@ -85,16 +84,7 @@ export async function runningServerPid(server: WorkspaceServer): Promise<number>
   return pid;
 }
 
-export function canConnect(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
+export { canConnect } from '../../wrapper/shared/serverLauncher';
 
 export interface ProcStat {
   pid: number;

@@ -27,7 +27,7 @@ export interface WarmccSandbox {
 }
 
 /** Environment without anything the machine or a surrounding make may have set for warmcc. */
-function baseEnv(): Record<string, string> {
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
@@ -44,7 +44,7 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
   const cacheDir = path.join(dir, 'cache');
   const socketPath = path.join(dir, 'run', 's.sock');
   const logFile = path.join(dir, 'server.log');
-  const env = { ...baseEnv(), WARMCC_DIR: cacheDir, WARMCC_SOCKET: socketPath, WARMCC_LOG: logFile, WARMCC_IDLE_TIMEOUT: '120', ...extraEnv };
+  const env = { ...cleanEnv(), WARMCC_DIR: cacheDir, WARMCC_SOCKET: socketPath, WARMCC_LOG: logFile, WARMCC_IDLE_TIMEOUT: '120', ...extraEnv };
   const sandbox: WarmccSandbox = {
     dir, cacheDir, socketPath, logFile, env,
     run(args, options = {}) {
