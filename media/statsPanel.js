@@ -107,10 +107,10 @@
     return Math.floor(hours / 24) + ' d ago';
   }
 
-  function clock(at) {
+  function clock(at, withSeconds) {
     const date = new Date(at);
     const pad = (n) => String(n).padStart(2, '0');
-    return pad(date.getHours()) + ':' + pad(date.getMinutes());
+    return pad(date.getHours()) + ':' + pad(date.getMinutes()) + (withSeconds ? ':' + pad(date.getSeconds()) : '');
   }
 
   function since(at) {
@@ -411,13 +411,15 @@
       }
     }
     const startLabel = svg('text', { x: pad.left, y: height - 6, class: 'tick', 'text-anchor': 'start' });
-    startLabel.textContent = clock(start);
+    // spans under ten minutes would repeat the same minute: show seconds
+    const withSeconds = end - start < 10 * 60 * 1000;
+    startLabel.textContent = clock(start, withSeconds);
     root.appendChild(startLabel);
     const endLabel = svg('text', { x: width - pad.right, y: height - 6, class: 'tick', 'text-anchor': 'end' });
     endLabel.textContent = 'now';
     root.appendChild(endLabel);
     const middle = svg('text', { x: pad.left + plotW / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle' });
-    middle.textContent = clock((start + end) / 2);
+    middle.textContent = clock((start + end) / 2, withSeconds);
     root.appendChild(middle);
 
     // step lines: the counters hold their value until the next sample
