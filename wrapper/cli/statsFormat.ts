@@ -10,6 +10,8 @@ export function formatStatsText(s: StatsSnapshot): string {
     ['Compile requests', s.compileRequests],
     ['Compile requests executed', s.requestsExecuted],
     ['Cache hits', s.cacheHits],
+    ['Cache hits (direct)', s.directHits ?? 0],
+    ['Cache hits (preprocessed)', s.preprocessedHits ?? 0],
     ...Object.entries(s.hitsByLanguage).sort().map(([language, count]): [string, number] => [`Cache hits (${language})`, count]),
     ['Cache misses', s.cacheMisses],
     ...Object.entries(s.missesByLanguage).sort().map(([language, count]): [string, number] => [`Cache misses (${language})`, count]),
@@ -33,6 +35,12 @@ export function formatStatsText(s: StatsSnapshot): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}${String(value).padStart(12)}`);
+  const skipped = Object.entries(s.directModeSkipped ?? {}).sort((a, b) => b[1] - a[1]);
+  if (skipped.length) {
+    lines.push('', 'Direct mode not used (no manifest entry):');
+    const width = Math.max(...skipped.map(([reason]) => reason.length)) + 2;
+    for (const [reason, count] of skipped) lines.push(`${reason.padEnd(width)}${String(count).padStart(8)}`);
+  }
   const reasons = Object.entries(s.notCacheable).sort((a, b) => b[1] - a[1]);
   if (reasons.length) {
     lines.push('', 'Non-cacheable reasons:');

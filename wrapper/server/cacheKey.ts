@@ -8,6 +8,7 @@ import type { CompilerIdentity } from './compilerIdentity';
 
 /** bump when the key's composition changes, so old entries are never matched */
 const KEY_FORMAT = 'warmcc-key-1';
+const DIRECT_KEY_FORMAT = 'warmcc-direct-1';
 
 /** Environment variables that change what the compiler writes (objects or diagnostics) but
  *  are not visible in the preprocessed text. */
@@ -20,43 +21,80 @@ export const KEY_ENVIRONMENT_VARIABLES = [
   'MACOSX_DEPLOYMENT_TARGET', 'SDKROOT', 'IPHONEOS_DEPLOYMENT_TARGET',
 ] as const;
 
-export interface KeyInputs {
+/** Variables that change preprocessing: in the direct key, since no preprocessor runs there. */
+export const PREPROCESSOR_ENVIRONMENT_VARIABLES = ['CPATH', 'C_INCLUDE_PATH', 'CPLUS_INCLUDE_PATH', 'OBJC_INCLUDE_PATH', 'OBJCPLUS_INCLUDE_PATH'] as const;
+
+interface CommonKeyInputs {
   identity: CompilerIdentity;
   compile: CacheableCompile;
-  preprocessed: Buffer;
   cwd: string;
   env: Record<string, string | undefined>;
 }
 
-export function computeCacheKey({ identity, compile, preprocessed, cwd, env }: KeyInputs): string {
-  const hash = createHash('sha256');
-  const part = (name: string, value: string): void => {
-    hash.update(name).update('\0').update(value).update('\0');
-  };
-  part('format', KEY_FORMAT);
-  part('compiler', `${identity.family}\0${identity.version}\0${identity.contentHash}`);
-  part('language', compile.language);
-  part('args', compile.keyArgs.join('\0'));
+export interface KeyInputs extends CommonKeyInputs {
+  preprocessed: Buffer;
+}
+
+export interface DirectKeyInputs extends CommonKeyInputs {
+  /** sha256 of the source file's content */
+  sourceHash: string;
+}
+
+type Hash = ReturnType<typeof createHash>;
+
+function part(hash: Hash, name: string, value: string): void {
+  hash.update(name).update('\0').update(value).update('\0');
+}
+
+/** What both keys contain: compiler, language, compile arguments, outputs, environment. */
+function hashCommonParts(hash: Hash, { identity, compile, cwd, env }: CommonKeyInputs, format: string): void {
+  part(hash, 'format', format);
+  part(hash, 'compiler', `${identity.family}\0${identity.version}\0${identity.contentHash}`);
+  part(hash, 'language', compile.language);
+  part(hash, 'args', compile.keyArgs.join('\0'));
   const outputs = compile.outputs;
-  part('outputs', [outputs.depFile ? 'd' : '', outputs.dwo ? 'dwo' : '', outputs.gcno ? 'gcno' : ''].join(','));
+  part(hash, 'outputs', [outputs.depFile ? 'd' : '', outputs.dwo ? 'dwo' : '', outputs.gcno ? 'gcno' : ''].join(','));
   if (outputs.depFile) {
     // the .d file names the target (-o or -MT/-MQ) and is stored verbatim
-    part('dependency args', compile.dependencyArgs.join('\0'));
-    part('object path', outputs.object);
+    part(hash, 'dependency args', compile.dependencyArgs.join('\0'));
+    part(hash, 'object path', outputs.object);
   }
   if (compile.debugInfo || compile.coverage || compile.splitDwarf) {
     // debug info and coverage notes record the working directory (ccache's hash_dir)
-    part('cwd', cwd);
+    part(hash, 'cwd', cwd);
   }
   if (compile.splitDwarf || compile.coverage) {
     // the object names its .dwo; coverage data names its .gcda next to the object
-    part('object path', outputs.object);
+    part(hash, 'object path', outputs.object);
   }
   for (const name of KEY_ENVIRONMENT_VARIABLES) {
     const value = env[name];
-    if (value !== undefined) part(`env ${name}`, value);
+    if (value !== undefined) part(hash, `env ${name}`, value);
   }
-  part('preprocessed', '');
-  hash.update(preprocessed);
+}
+
+export function computeCacheKey(inputs: KeyInputs): string {
+  const hash = createHash('sha256');
+  hashCommonParts(hash, inputs, KEY_FORMAT);
+  part(hash, 'preprocessed', '');
+  hash.update(inputs.preprocessed);
+  return hash.digest('hex');
+}
+
+/** Direct mode's key: no preprocessor has run, so everything that steers it goes in instead —
+ *  the preprocessor arguments, the working directory (relative -I and #include "..." resolve
+ *  against it), the preprocessing environment, the source's path and content. The headers are
+ *  checked through the manifest this key names. */
+export function computeDirectKey(inputs: DirectKeyInputs): string {
+  const hash = createHash('sha256');
+  hashCommonParts(hash, inputs, DIRECT_KEY_FORMAT);
+  part(hash, 'preprocessor args', inputs.compile.preprocessorArgs.join('\0'));
+  part(hash, 'cwd (direct)', inputs.cwd);
+  for (const name of PREPROCESSOR_ENVIRONMENT_VARIABLES) {
+    const value = inputs.env[name];
+    if (value !== undefined) part(hash, `env ${name}`, value);
+  }
+  part(hash, 'source path', inputs.compile.inputFile);
+  part(hash, 'source content', inputs.sourceHash);
   return hash.digest('hex');
 }

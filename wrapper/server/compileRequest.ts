@@ -11,11 +11,15 @@ import { jobserverForCompile } from '../shared/jobserver';
 import type { CompileRequest } from '../shared/protocol';
 import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '../storage/cacheEntry';
 import type { CacheStorage } from '../storage/storage';
-import { computeCacheKey } from './cacheKey';
+import { computeCacheKey, computeDirectKey } from './cacheKey';
 import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
 import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
 import { parseDiagnostics } from './diagnosticsParser';
 import type { CompiledNotification } from '../shared/rpcMethods';
+import { fileFacts } from './fileFacts';
+import { includedFiles } from './includeFiles';
+import { includeSearchPath } from './includeSearchPath';
+import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { Stats } from './stats';
@@ -31,6 +35,10 @@ export interface CompileContext {
   log: (message: string) => void;
   /** per-compile detail, written only at WARMCC_LOG_LEVEL=debug */
   debug: (message: string) => void;
+  /** look up and record direct-mode manifests (WARMCC_DIRECT) */
+  directMode: boolean;
+  /** WARMCC_SLOPPINESS=time_macros: manifests may cover files that use __TIME__ & co. */
+  allowTimeMacros: boolean;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
   compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
@@ -75,6 +83,38 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   const file = displayName(parsed.inputFile);
   const switches = requestSwitches(request.env);
 
+  const restore = async (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> => {
+    try {
+      await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
+    } catch (error) {
+      // e.g. the output directory does not exist: the real compile gives the real error
+      context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
+      return undefined;
+    }
+    const ms = performance.now() - started;
+    stats.hit(file, parsed.language, ms, entry.compileMs, direct);
+    context.debug(`${direct ? 'direct' : 'preprocessed'} hit ${file} ${resultKey.slice(0, 12)} ${ms.toFixed(1)}ms`);
+    announce(context, request, parsed, 'hit', entry.stderr);
+    return replayed(parsed, request, 0, entry.stdout, entry.stderr);
+  };
+
+  // Direct mode: the source's content and the manifest's include set, no preprocessor run.
+  let directKey: string | undefined;
+  const sourcePath = path.resolve(request.cwd, parsed.inputFile);
+  if (context.directMode) {
+    const source = fileFacts(sourcePath);
+    if (source) {
+      directKey = computeDirectKey({ identity, compile: parsed, cwd: request.cwd, env: request.env, sourceHash: source.hash });
+      if (!switches.recache) {
+        const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
+        const resultKey = manifest && matchManifest(manifest);
+        const entry = resultKey ? await lookup(context, resultKey) : undefined;
+        const reply = entry && (await restore(resultKey!, entry, true));
+        if (reply) return reply;
+      }
+    }
+  }
+
   const preprocessArgs = [...parsed.preprocessorArgs, '-E', ...(parsed.explicitLanguage ? ['-x', parsed.language] : []), parsed.inputFile];
   const preprocessed = await runProcess(compiler, preprocessArgs, { cwd: request.cwd, env, signal, umask: request.umask });
   if (signal.aborted) return { kind: 'error', message: 'client went away' };
@@ -84,24 +124,58 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   }
 
   const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env });
+  // after the reply: what this compile read becomes a manifest entry for the next direct lookup
+  const remember = (): void => {
+    if (directKey) {
+      const manifestKey = directKey;
+      context.track(
+        recordManifest(context, { manifestKey, resultKey: key, sourcePath, preprocessed: preprocessed.stdout, compiler, parsed, cwd: request.cwd, env }).catch((error: Error) =>
+          context.log(`cannot record the manifest for ${file}: ${error.message}`),
+        ),
+      );
+    }
+  };
 
   if (!switches.recache) {
     const entry = await lookup(context, key);
-    if (entry) {
-      try {
-        await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
-        const ms = performance.now() - started;
-        stats.hit(file, parsed.language, ms, entry.compileMs);
-        context.debug(`hit ${file} ${key.slice(0, 12)} ${ms.toFixed(1)}ms`);
-        announce(context, request, parsed, 'hit', entry.stderr);
-        return replayed(parsed, request, 0, entry.stdout, entry.stderr);
-      } catch (error) {
-        // e.g. the output directory does not exist: the real compile gives the real error
-        context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
-      }
+    const reply = entry && (await restore(key, entry, false));
+    if (reply) {
+      remember();
+      return reply;
     }
   }
-  return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started });
+  const reply = await compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started });
+  if (reply.kind === 'exit' && reply.code === 0) remember();
+  return reply;
+}
+
+interface ManifestRecording {
+  manifestKey: string;
+  resultKey: string;
+  sourcePath: string;
+  preprocessed: Buffer;
+  compiler: string;
+  parsed: CacheableCompile;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+async function recordManifest(context: CompileContext, recording: ManifestRecording): Promise<void> {
+  const { parsed, sourcePath } = recording;
+  const includes = includedFiles(recording.preprocessed, recording.cwd).filter((file) => file !== sourcePath);
+  const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, recording.cwd, recording.env);
+  if (!searchPath) {
+    context.stats.directModeSkipped('include search path unknown');
+    return;
+  }
+  const entry = buildManifestEntry(sourcePath, includes, searchPath, recording.resultKey, context.allowTimeMacros);
+  if (typeof entry === 'string') {
+    context.stats.directModeSkipped(entry);
+    return;
+  }
+  // re-read: another compile may have added an entry since the lookup
+  const current = await readManifest(context.storage, recording.manifestKey).catch(() => undefined);
+  await context.storage.put(recording.manifestKey, encodeManifest(withEntry(current, entry)));
 }
 
 async function lookup(context: CompileContext, key: string): Promise<CacheEntry | undefined> {

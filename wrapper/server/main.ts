@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     stats,
     log: logError,
     debug,
+    directMode: config.directMode,
+    allowTimeMacros: config.sloppiness.includes('time_macros'),
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },

@@ -21,6 +21,12 @@ export interface Counters {
   /** compiles the server ran itself (misses, failures, recaches) */
   requestsExecuted: number;
   cacheHits: number;
+  /** hits found through a direct-mode manifest, without running the preprocessor */
+  directHits: number;
+  /** hits found by the preprocessed text's key */
+  preprocessedHits: number;
+  /** why direct mode recorded no manifest entry for a compile */
+  directModeSkipped: Record<string, number>;
   cacheMisses: number;
   hitsByLanguage: Record<string, number>;
   missesByLanguage: Record<string, number>;
@@ -60,7 +66,7 @@ const SAVE_DELAY_MS = 1000;
 
 function zeroCounters(): Counters {
   return {
-    compileRequests: 0, requestsExecuted: 0, cacheHits: 0, cacheMisses: 0,
+    compileRequests: 0, requestsExecuted: 0, cacheHits: 0, directHits: 0, preprocessedHits: 0, directModeSkipped: {}, cacheMisses: 0,
     hitsByLanguage: {}, missesByLanguage: {}, notCacheable: {},
     compileFailures: 0, cacheReadErrors: 0, cacheWriteErrors: 0, corruptEntries: 0,
     forcedRecaches: 0, internalErrors: 0,
@@ -122,9 +128,11 @@ export class Stats {
     this.counters.compileRequests++;
   }
 
-  hit(file: string, language: string, ms: number, originalCompileMs: number): void {
+  hit(file: string, language: string, ms: number, originalCompileMs: number, direct: boolean): void {
     const c = this.counters;
     c.cacheHits++;
+    if (direct) c.directHits++;
+    else c.preprocessedHits++;
     increment(c.hitsByLanguage, language);
     c.totalHitMs += ms;
     c.compileMsSaved += Math.max(0, originalCompileMs - ms);
@@ -153,6 +161,11 @@ export class Stats {
   notCacheable(file: string, reason: string): void {
     increment(this.counters.notCacheable, reason);
     this.remember({ file, language: '', outcome: 'not cacheable', ms: 0, at: Date.now(), reason });
+    this.changed();
+  }
+
+  directModeSkipped(reason: string): void {
+    increment(this.counters.directModeSkipped, reason);
     this.changed();
   }
 

@@ -19,6 +19,10 @@ export interface WarmccConfig {
   startTimeoutMs: number;
   /** error | info | debug (WARMCC_LOG_LEVEL) */
   logLevel: 'error' | 'info' | 'debug';
+  /** direct mode: hits without running the preprocessor (WARMCC_DIRECT; opt-in for now) */
+  directMode: boolean;
+  /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros */
+  sloppiness: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -44,6 +48,15 @@ function parseNonNegativeNumber(text: string | undefined, settingName: string, f
     throw new Error(`${settingName}: expected a number >= 0, got '${text}'`);
   }
   return value;
+}
+
+const SLOPPINESS_VALUES = ['time_macros'];
+
+function parseSloppiness(text: string | undefined): string[] {
+  const values = (text ?? '').split(',').map((value) => value.trim()).filter(Boolean);
+  const unknown = values.filter((value) => !SLOPPINESS_VALUES.includes(value));
+  if (unknown.length) throw new Error(`WARMCC_SLOPPINESS: unknown value '${unknown[0]}' (known: ${SLOPPINESS_VALUES.join(', ')})`);
+  return values;
 }
 
 function parseLogLevel(text: string | undefined): WarmccConfig['logLevel'] {
@@ -73,6 +86,8 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
     startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),
     logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
+    directMode: isTruthy(env.WARMCC_DIRECT),
+    sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
   };
 }
 

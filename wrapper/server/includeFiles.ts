@@ -1,0 +1,26 @@
+// The files a compile read, from the line markers of its preprocessed output
+// (`# 12 "path/to/header.h" 1`): what direct mode's manifest records and later re-checks.
+
+import * as path from 'node:path';
+
+const LINE_MARKER = /^# \d+ "((?:[^"\\]|\\.)*)"/;
+
+export function includedFiles(preprocessed: Buffer, cwd: string): string[] {
+  const files = new Set<string>();
+  const text = preprocessed.toString('latin1'); // markers are ASCII; latin1 keeps byte offsets cheap
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (text.charCodeAt(start) === 0x23 /* # */) {
+      const match = LINE_MARKER.exec(text.slice(start, Math.min(end, start + 4096)));
+      if (match) {
+        const name = match[1]!.replace(/\\(.)/g, '$1');
+        // <built-in>, <command-line>, and gcc's "/cwd//" working-directory marker are not files
+        if (!name.startsWith('<') && !name.endsWith('/')) files.add(path.resolve(cwd, Buffer.from(name, 'latin1').toString('utf8')));
+      }
+    }
+    start = end + 1;
+  }
+  return [...files];
+}

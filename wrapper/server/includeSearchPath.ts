@@ -1,0 +1,51 @@
+// The compiler's include search path for a command line (`-E -v` on an empty input), so direct
+// mode can record where a header would have been found *before* the one that was used: a file
+// created there later must turn a manifest hit into a miss (the classic direct-mode trap).
+
+import * as path from 'node:path';
+import { runProcess } from './runProcess';
+
+export interface SearchPath {
+  /** searched for #include "..." before the angle list */
+  quote: string[];
+  /** searched for #include <...> (and for quotes after the quote list) */
+  angle: string[];
+}
+
+const searchPaths = new Map<string, Promise<SearchPath | undefined>>();
+const MAX_ENTRIES = 512;
+
+export function parseSearchPath(verboseStderr: string, cwd: string): SearchPath | undefined {
+  const result: SearchPath = { quote: [], angle: [] };
+  let list: string[] | undefined;
+  let ended = false;
+  for (const line of verboseStderr.split('\n')) {
+    if (line.startsWith('#include "..." search starts here:')) list = result.quote;
+    else if (line.startsWith('#include <...> search starts here:')) list = result.angle;
+    else if (line.startsWith('End of search list.')) {
+      ended = true;
+      list = undefined;
+    } else if (list && line.startsWith(' ')) list.push(path.resolve(cwd, line.trim().replace(/ \(framework directory\)$/, '')));
+  }
+  return ended ? result : undefined;
+}
+
+export function includeSearchPath(
+  compiler: string,
+  preprocessorArgs: string[],
+  language: string,
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<SearchPath | undefined> {
+  const key = JSON.stringify([compiler, cwd, language, preprocessorArgs]);
+  let found = searchPaths.get(key);
+  if (!found) {
+    found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) =>
+      result.code === 0 ? parseSearchPath(result.stderr.toString(), cwd) : undefined,
+    );
+    if (searchPaths.size >= MAX_ENTRIES) searchPaths.clear();
+    searchPaths.set(key, found);
+    found.catch(() => searchPaths.delete(key));
+  }
+  return found;
+}
