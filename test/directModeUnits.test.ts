@@ -1,0 +1,104 @@
+// Unit tests of direct mode's pieces: include files from line markers, the compiler's search
+// path from `-E -v`, the manifest format, matching and shadowing candidates.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { includedFiles } from '../wrapper/server/includeFiles';
+import { parseSearchPath } from '../wrapper/server/includeSearchPath';
+import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, withEntry } from '../wrapper/server/manifest';
+
+test('line markers give every file read, resolved against the cwd, without pseudo-files', () => {
+  const preprocessed = Buffer.from([
+    '# 0 "src/a.c"',
+    '# 0 "<built-in>"',
+    '# 0 "<command-line>"',
+    '# 1 "/work/p//"',
+    '# 1 "/usr/include/stdio.h" 1 3 4',
+    'int printf(const char *, ...);',
+    '# 2 "src/a.c" 2',
+    '# 1 "inc/with \\"quote\\".h" 1',
+    '#pragma once',
+    'int x; # 3 "not/a/marker.h"',
+  ].join('\n'));
+  assert.deepEqual(includedFiles(preprocessed, '/work/p'), ['/work/p/src/a.c', '/usr/include/stdio.h', '/work/p/inc/with "quote".h']);
+});
+
+test('the search path comes from the -v listing: quote list, angle list, relative dirs resolved', () => {
+  const stderr = [
+    'ignoring nonexistent directory "/nope"',
+    '#include "..." search starts here:',
+    ' quoted',
+    '#include <...> search starts here:',
+    ' inc1',
+    ' /usr/lib/gcc/x86_64-linux-gnu/12/include',
+    ' /usr/include',
+    'End of search list.',
+  ].join('\n');
+  assert.deepEqual(parseSearchPath(stderr, '/p'), { quote: ['/p/quoted'], angle: ['/p/inc1', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/include'] });
+  assert.equal(parseSearchPath('#include <...> search starts here:\n /usr/include\n', '/p'), undefined, 'a listing without its end is not trusted');
+});
+
+describe('manifests', () => {
+  let dir: string;
+  const past = new Date(Date.now() - 60_000);
+  const write = (name: string, content: string): string => {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    fs.utimesSync(file, past, past);
+    return file;
+  };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-manifest-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('an entry matches while files keep their content and shadowing candidates stay absent', () => {
+    const source = write('src/a.c', '#include "cfg.h"\n');
+    const header = write('inc2/cfg.h', '#define V 2\n');
+    fs.mkdirSync(path.join(dir, 'inc1'));
+    const searchPath = { quote: [], angle: [path.join(dir, 'inc1'), path.join(dir, 'inc2')] };
+    const entry = buildManifestEntry(source, [header], searchPath, 'r1', false);
+    assert.notEqual(typeof entry, 'string');
+    if (typeof entry === 'string') return;
+    assert.ok(entry.absent.includes(path.join(dir, 'inc1', 'cfg.h')), 'an earlier search dir is a candidate');
+    assert.ok(entry.absent.includes(path.join(dir, 'src', 'cfg.h')), 'the source directory is a candidate');
+    const manifest = decodeManifest(encodeManifest(withEntry(undefined, entry)))!;
+    assert.equal(matchManifest(manifest), 'r1');
+
+    const later = new Date(Date.now() - 30_000);
+    fs.utimesSync(header, later, later); // touched, same content
+    assert.equal(matchManifest(manifest), 'r1');
+
+    write('inc1/cfg.h', '#define V 1\n'); // the classic trap
+    assert.equal(matchManifest(manifest), undefined);
+    fs.rmSync(path.join(dir, 'inc1', 'cfg.h'));
+
+    write('inc2/cfg.h', '#define V 3\n'); // content changed
+    assert.equal(matchManifest(manifest), undefined);
+  });
+
+  test('recording refuses recent files and time macros (unless allowed)', () => {
+    const fresh = path.join(dir, 'fresh.c');
+    fs.writeFileSync(fresh, 'int f;\n');
+    assert.equal(buildManifestEntry(fresh, [], { quote: [], angle: [] }, 'r', false), 'file modified too recently');
+    const timed = write('timed.c', 'const char *t = __TIME__;\n');
+    assert.equal(buildManifestEntry(timed, [], { quote: [], angle: [] }, 'r', false), 'time macros');
+    assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [] }, 'r', true), 'string');
+  });
+
+  test('a damaged manifest is ignored; entries are bounded and newest first', () => {
+    const bytes = encodeManifest({ entries: [{ files: [], absent: [], resultKey: 'a' }] });
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 2]! ^= 0x20;
+    assert.equal(decodeManifest(flipped), undefined);
+    assert.equal(decodeManifest(Buffer.from('garbage')), undefined);
+    let manifest;
+    for (let i = 0; i < 40; i++) manifest = withEntry(manifest, { files: [], absent: [], resultKey: `k${i}` });
+    assert.equal(manifest!.entries.length, 16);
+    assert.equal(manifest!.entries[0]!.resultKey, 'k39');
+  });
+});
