@@ -21,8 +21,9 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** the warmcc client; --warmcc overrides it */
 let WARMCC_BIN = path.join(REPO, 'bin', 'warmcc');
 
-type ToolId = 'warmcc' | 'ccache' | 'sccache';
-const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'ccache', 'sccache'];
+// warmcc-direct: warmcc with direct mode on (WARMCC_DIRECT=1), its own server and cache
+type ToolId = 'warmcc' | 'warmcc-direct' | 'ccache' | 'sccache';
+const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'ccache', 'sccache'];
 
 interface Options {
   runs: number;
@@ -96,7 +97,7 @@ function parseArgs(argv: string[]): Options {
       }
       case '--tools': {
         const list = value().split(',').map((s) => s.trim()).filter(Boolean);
-        for (const t of list) if (!ALL_TOOLS.includes(t as ToolId)) throw new UsageError(`unknown tool ${t} (warmcc, ccache, sccache)`);
+        for (const t of list) if (!ALL_TOOLS.includes(t as ToolId)) throw new UsageError(`unknown tool ${t} (${ALL_TOOLS.join(', ')})`);
         o.tools = ALL_TOOLS.filter((t) => list.includes(t));
         break;
       }
@@ -477,7 +478,7 @@ function tailOf(file: string, lines: number): string {
 interface HitStats {
   hits: number;
   misses: number;
-  /** ccache: hits by mode */
+  /** hits by mode (ccache; warmcc's direct/preprocessed split) */
   direct?: number;
   preprocessed?: number;
   /** calls the tool passed through (link, not cacheable) */
@@ -672,6 +673,11 @@ function parseWarmccStats(json: unknown): HitStats & { serverPid?: number } {
   const out: HitStats & { serverPid?: number } = { hits, misses };
   const unc = asCount(findKey(json, ['notCacheable', 'not_cacheable']));
   if (unc !== undefined) out.uncacheable = unc;
+  // direct-mode split (absent on servers from before direct mode)
+  const direct = asCount(findKey(json, ['directHits']));
+  const preprocessed = asCount(findKey(json, ['preprocessedHits']));
+  if (direct !== undefined) out.direct = direct;
+  if (preprocessed !== undefined) out.preprocessed = preprocessed;
   const errs = ['internalErrors', 'cacheReadErrors', 'cacheWriteErrors', 'corruptEntries']
     .map((k) => asCount(findKey(json, [k])))
     .filter((x): x is number => x !== undefined);
@@ -704,14 +710,14 @@ async function stopWarmcc(env: NodeJS.ProcessEnv, cwd: string, knownPid: number 
   return notes;
 }
 
-function makeWarmcc(work: string, sockDir: string, version: string): Tool {
-  const cacheDir = path.join(work, 'warmcc-cache');
-  const socket = path.join(sockDir, 'warmcc.sock');
-  const serverLog = path.join(work, 'logs', 'warmcc-server.log');
-  const env = warmccEnv(cacheDir, socket, serverLog);
+function makeWarmcc(work: string, sockDir: string, version: string, id: 'warmcc' | 'warmcc-direct' = 'warmcc'): Tool {
+  const cacheDir = path.join(work, `${id}-cache`);
+  const socket = path.join(sockDir, `${id}.sock`);
+  const serverLog = path.join(work, 'logs', `${id}-server.log`);
+  const env = { ...warmccEnv(cacheDir, socket, serverLog), ...(id === 'warmcc-direct' ? { WARMCC_DIRECT: '1' } : {}) };
   let serverPid: number | undefined;
   const tool: Tool = {
-    id: 'warmcc',
+    id,
     exe: WARMCC_BIN,
     version,
     env,
@@ -1309,6 +1315,13 @@ async function main(): Promise<number> {
     const toolVersions: string[] = [];
     const found = new Map<ToolId, { exe: string; version: string }>();
     for (const id of opts.tools) {
+      if (id === 'warmcc-direct') {
+        // same binary as warmcc: usable when warmcc was found
+        const warmcc = found.get('warmcc');
+        if (warmcc) found.set(id, warmcc);
+        else progress('warmcc-direct: skipped (needs the warmcc row: --tools warmcc,warmcc-direct)');
+        continue;
+      }
       if (id === 'warmcc') {
         let usable = false;
         try {
@@ -1388,7 +1401,7 @@ async function main(): Promise<number> {
       const info = found.get(id);
       if (!info) {
         const shown = WARMCC_BIN.startsWith(REPO + path.sep) ? path.relative(REPO, WARMCC_BIN) : WARMCC_BIN;
-        const why = id === 'warmcc' ? `skipped: ${shown} not found (npm run build)` : `skipped: ${id} not installed`;
+        const why = id.startsWith('warmcc') ? `skipped: ${shown} not found (npm run build)` : `skipped: ${id} not installed`;
         for (const mode of id === 'ccache' ? ['ccache cold', 'ccache warm', 'ccache warm (preprocessor mode)'] : [`${id} cold`, `${id} warm`]) {
           ctx.builds.push({ mode, tool: id, kind: mode.endsWith('cold') ? 'cold' : 'warm', status: 'skipped', timesMs: [], stats: [], otherCpu: [], notes: [why] });
         }
@@ -1398,6 +1411,7 @@ async function main(): Promise<number> {
       let tool: Tool;
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
+      else if (id === 'warmcc-direct') tool = makeWarmcc(work, sockDir, info.version, 'warmcc-direct');
       else {
         await probeWarmccAutoStart(ctx, sockDir, stops);
         tool = makeWarmcc(work, sockDir, info.version);
