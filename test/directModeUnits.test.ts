@@ -23,7 +23,11 @@ test('line markers give every file read, resolved against the cwd, without pseud
     '#pragma once',
     'int x; # 3 "not/a/marker.h"',
   ].join('\n'));
-  assert.deepEqual(includedFiles(preprocessed, '/work/p'), ['/work/p/src/a.c', '/usr/include/stdio.h', '/work/p/inc/with "quote".h']);
+  assert.deepEqual(includedFiles(preprocessed, '/work/p'), [
+    { file: '/work/p/src/a.c', system: false },
+    { file: '/usr/include/stdio.h', system: true },
+    { file: '/work/p/inc/with "quote".h', system: false },
+  ]);
 });
 
 test('the search path comes from the -v listing: quote list, angle list, relative dirs resolved', () => {
@@ -37,7 +41,7 @@ test('the search path comes from the -v listing: quote list, angle list, relativ
     ' /usr/include',
     'End of search list.',
   ].join('\n');
-  assert.deepEqual(parseSearchPath(stderr, '/p'), { quote: ['/p/quoted'], angle: ['/p/inc1', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/include'] });
+  assert.deepEqual(parseSearchPath(stderr, '/p'), { quote: ['/p/quoted'], angle: ['/p/inc1', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/include'], missing: ['/nope'] });
   assert.equal(parseSearchPath('#include <...> search starts here:\n /usr/include\n', '/p'), undefined, 'a listing without its end is not trusted');
 });
 
@@ -60,12 +64,13 @@ describe('manifests', () => {
     const source = write('src/a.c', '#include "cfg.h"\n');
     const header = write('inc2/cfg.h', '#define V 2\n');
     fs.mkdirSync(path.join(dir, 'inc1'));
-    const searchPath = { quote: [], angle: [path.join(dir, 'inc1'), path.join(dir, 'inc2')] };
-    const entry = buildManifestEntry(source, [header], searchPath, 'r1', false);
+    const searchPath = { quote: [], angle: [path.join(dir, 'inc1'), path.join(dir, 'inc2')], missing: [path.join(dir, 'notyet')] };
+    const entry = buildManifestEntry(source, [{ file: header, system: false }], searchPath, 'r1', false);
     assert.notEqual(typeof entry, 'string');
     if (typeof entry === 'string') return;
     assert.ok(entry.absent.includes(path.join(dir, 'inc1', 'cfg.h')), 'an earlier search dir is a candidate');
     assert.ok(entry.absent.includes(path.join(dir, 'src', 'cfg.h')), 'the source directory is a candidate');
+    assert.ok(entry.absent.includes(path.join(dir, 'notyet')), 'a directory the compiler ignored as nonexistent');
     const manifest = decodeManifest(encodeManifest(withEntry(undefined, entry)))!;
     assert.equal(matchManifest(manifest), 'r1');
 
@@ -84,10 +89,20 @@ describe('manifests', () => {
   test('recording refuses recent files and time macros (unless allowed)', () => {
     const fresh = path.join(dir, 'fresh.c');
     fs.writeFileSync(fresh, 'int f;\n');
-    assert.equal(buildManifestEntry(fresh, [], { quote: [], angle: [] }, 'r', false), 'file modified too recently');
+    assert.equal(buildManifestEntry(fresh, [], { quote: [], angle: [], missing: [] }, 'r', false), 'file modified too recently');
     const timed = write('timed.c', 'const char *t = __TIME__;\n');
-    assert.equal(buildManifestEntry(timed, [], { quote: [], angle: [] }, 'r', false), 'time macros');
-    assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [] }, 'r', true), 'string');
+    assert.equal(buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', false), 'time macros');
+    assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
+  });
+
+  test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
+    const { hasIncludeProbes } = await import('../wrapper/server/fileFacts');
+    assert.deepEqual(hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')), ['sys/single_threaded.h', 'opt.h']);
+    assert.equal(hasIncludeProbes(Buffer.from('#if __has_include(HEADER)\n#endif\n')), 'unparsable');
+    assert.deepEqual(hasIncludeProbes(Buffer.from('int x;\n')), []);
+    const prober = write('probe/a.c', '#if __has_include("opt.h")\n#include "opt.h"\n#endif\n');
+    const entry = buildManifestEntry(prober, [], { quote: [], angle: [path.join(dir, 'inc2')], missing: [] }, 'r', false);
+    assert.ok(typeof entry !== 'string' && entry.absent.includes(path.join(dir, 'probe', 'opt.h')) && entry.absent.includes(path.join(dir, 'inc2', 'opt.h')));
   });
 
   test('a damaged manifest is ignored; entries are bounded and newest first', () => {

@@ -162,7 +162,7 @@ interface ManifestRecording {
 
 async function recordManifest(context: CompileContext, recording: ManifestRecording): Promise<void> {
   const { parsed, sourcePath } = recording;
-  const includes = includedFiles(recording.preprocessed, recording.cwd).filter((file) => file !== sourcePath);
+  const includes = includedFiles(recording.preprocessed, recording.cwd).filter((include) => include.file !== sourcePath);
   const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, recording.cwd, recording.env);
   if (!searchPath) {
     context.stats.directModeSkipped('include search path unknown');

@@ -9,6 +9,9 @@ export interface FileFacts {
   hash: string;
   /** __TIME__, __DATE__ or __TIMESTAMP__ appears in the file */
   usesTimeMacros: boolean;
+  /** header names probed with __has_include/__has_include_next: their absence matters too;
+   *  'unparsable' when a probe's argument is not a literal name (e.g. a macro) */
+  hasIncludeProbes: string[] | 'unparsable';
   mtimeMs: number;
 }
 
@@ -16,6 +19,25 @@ export interface FileFacts {
 export const TOO_RECENT_MS = 2000;
 const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buffer.from(macro));
 const MAX_ENTRIES = 100_000;
+const HAS_INCLUDE = '__has_include';
+const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
+const PROBE_START = /__has_include(?:_next)?\s*\(/y;
+
+/** Names probed by __has_include(<name>) / ("name"); `#ifdef __has_include` is not a probe. */
+export function hasIncludeProbes(content: Buffer): string[] | 'unparsable' {
+  if (!content.includes(HAS_INCLUDE)) return [];
+  const text = content.toString('latin1');
+  const names: string[] = [];
+  for (let at = text.indexOf(HAS_INCLUDE); at >= 0; at = text.indexOf(HAS_INCLUDE, at + HAS_INCLUDE.length)) {
+    PROBE_START.lastIndex = at;
+    if (!PROBE_START.test(text)) continue;
+    PROBE.lastIndex = at;
+    const match = PROBE.exec(text);
+    if (!match) return 'unparsable';
+    names.push((match[1] ?? match[2])!.trim());
+  }
+  return names;
+}
 
 interface Cached {
   size: number;
@@ -44,6 +66,7 @@ export function fileFacts(file: string): FileFacts | undefined {
   const facts: FileFacts = {
     hash: createHash('sha256').update(content).digest('hex'),
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
+    hasIncludeProbes: hasIncludeProbes(content),
     mtimeMs: stat.mtimeMs,
   };
   if (cache.size >= MAX_ENTRIES) cache.clear();

@@ -3,10 +3,16 @@
 
 import * as path from 'node:path';
 
-const LINE_MARKER = /^# \d+ "((?:[^"\\]|\\.)*)"/;
+const LINE_MARKER = /^# \d+ "((?:[^"\\]|\\.)*)"((?: \d)*)/;
 
-export function includedFiles(preprocessed: Buffer, cwd: string): string[] {
-  const files = new Set<string>();
+export interface IncludedFile {
+  file: string;
+  /** flag 3 on the marker: found in a system include directory */
+  system: boolean;
+}
+
+export function includedFiles(preprocessed: Buffer, cwd: string): IncludedFile[] {
+  const files = new Map<string, boolean>();
   const text = preprocessed.toString('latin1'); // markers are ASCII; latin1 keeps byte offsets cheap
   let start = 0;
   while (start < text.length) {
@@ -17,10 +23,14 @@ export function includedFiles(preprocessed: Buffer, cwd: string): string[] {
       if (match) {
         const name = match[1]!.replace(/\\(.)/g, '$1');
         // <built-in>, <command-line>, and gcc's "/cwd//" working-directory marker are not files
-        if (!name.startsWith('<') && !name.endsWith('/')) files.add(path.resolve(cwd, Buffer.from(name, 'latin1').toString('utf8')));
+        if (!name.startsWith('<') && !name.endsWith('/')) {
+          const file = path.resolve(cwd, Buffer.from(name, 'latin1').toString('utf8'));
+          const system = / 3\b/.test(match[2] ?? '');
+          files.set(file, (files.get(file) ?? true) && system);
+        }
       }
     }
     start = end + 1;
   }
-  return [...files];
+  return [...files].map(([file, system]) => ({ file, system }));
 }

@@ -3,6 +3,8 @@
 // created there later must turn a manifest hit into a miss (the classic direct-mode trap).
 
 import * as path from 'node:path';
+import { PREPROCESSOR_ENVIRONMENT_VARIABLES } from './cacheKey';
+import { exists } from './fileFacts';
 import { runProcess } from './runProcess';
 
 export interface SearchPath {
@@ -10,17 +12,22 @@ export interface SearchPath {
   quote: string[];
   /** searched for #include <...> (and for quotes after the quote list) */
   angle: string[];
+  /** directories of the command line that the compiler ignored because they did not exist:
+   *  if one appears later, the search path changes */
+  missing: string[];
 }
 
 const searchPaths = new Map<string, Promise<SearchPath | undefined>>();
 const MAX_ENTRIES = 512;
 
 export function parseSearchPath(verboseStderr: string, cwd: string): SearchPath | undefined {
-  const result: SearchPath = { quote: [], angle: [] };
+  const result: SearchPath = { quote: [], angle: [], missing: [] };
   let list: string[] | undefined;
   let ended = false;
   for (const line of verboseStderr.split('\n')) {
-    if (line.startsWith('#include "..." search starts here:')) list = result.quote;
+    const ignored = /^ignoring nonexistent directory "(.*)"$/.exec(line);
+    if (ignored) result.missing.push(path.resolve(cwd, ignored[1]!));
+    else if (line.startsWith('#include "..." search starts here:')) list = result.quote;
     else if (line.startsWith('#include <...> search starts here:')) list = result.angle;
     else if (line.startsWith('End of search list.')) {
       ended = true;
@@ -36,8 +43,11 @@ export function includeSearchPath(
   language: string,
   cwd: string,
   env: Record<string, string | undefined>,
+  retryIfStale = true,
 ): Promise<SearchPath | undefined> {
-  const key = JSON.stringify([compiler, cwd, language, preprocessorArgs]);
+  // the include environment variables add directories, so they are part of what the path is for
+  const includeEnvironment = PREPROCESSOR_ENVIRONMENT_VARIABLES.map((name) => env[name] ?? null);
+  const key = JSON.stringify([compiler, cwd, language, preprocessorArgs, includeEnvironment]);
   let found = searchPaths.get(key);
   if (!found) {
     found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) =>
@@ -47,5 +57,12 @@ export function includeSearchPath(
     searchPaths.set(key, found);
     found.catch(() => searchPaths.delete(key));
   }
-  return found;
+  return found.then((searchPath) => {
+    // a directory that was missing exists now: the cached path is stale
+    if (retryIfStale && searchPath?.missing.some(exists)) {
+      searchPaths.delete(key);
+      return includeSearchPath(compiler, preprocessorArgs, language, cwd, env, false);
+    }
+    return searchPath;
+  });
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CacheStorage } from '../storage/storage';
 import { exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
+import type { IncludedFile } from './includeFiles';
 import type { SearchPath } from './includeSearchPath';
 
 const MAGIC = Buffer.from('WCM1', 'ascii');
@@ -62,46 +63,60 @@ export function matchManifest(manifest: Manifest): string | undefined {
   return undefined;
 }
 
-export type RecordRefusal = 'file modified too recently' | 'time macros' | 'include file unreadable';
+export type RecordRefusal = 'file modified too recently' | 'time macros' | 'include file unreadable' | '__has_include with a computed name';
 
 /**
- * Builds the entry for a compile whose preprocessed output named `includes`. Candidates that
- * would shadow a used header: every earlier directory of the search path that contains it under
- * the same relative name, and the directories of the source and of headers found next to their
- * includer (searched first for #include "..."). Only candidates absent now are recorded.
+ * Builds the entry for a compile whose preprocessed output named `includes`. Absent candidates,
+ * recorded only if absent now:
+ * - for each header: the same relative name in every search directory before the one it was
+ *   found in, and in the includer directories (searched first for #include "..."): the
+ *   directories of the source and of every non-system header;
+ * - the directories the compiler ignored because they did not exist (their appearance changes
+ *   the search path);
+ * - every name probed with __has_include, in all those directories (a failed probe leaves no
+ *   line marker, yet a header created there later changes the preprocessing).
  */
 export function buildManifestEntry(
   source: string,
-  includes: string[],
+  includes: IncludedFile[],
   searchPath: SearchPath,
   resultKey: string,
   allowTimeMacros: boolean,
   now = Date.now(),
 ): ManifestEntry | RecordRefusal {
   const files: [string, string][] = [];
-  for (const file of new Set([source, ...includes])) {
+  const probes: { file: string; names: string[] }[] = [];
+  for (const file of new Set([source, ...includes.map((include) => include.file)])) {
     const facts = fileFacts(file);
     if (!facts) return 'include file unreadable';
     if (facts.mtimeMs > now - TOO_RECENT_MS) return 'file modified too recently';
     if (facts.usesTimeMacros && !allowTimeMacros) return 'time macros';
+    if (facts.hasIncludeProbes === 'unparsable') return '__has_include with a computed name';
+    if (facts.hasIncludeProbes.length) probes.push({ file, names: facts.hasIncludeProbes });
     files.push([file, facts.hash]);
   }
   const searchDirs = [...new Set([...searchPath.quote, ...searchPath.angle])];
   const under = (file: string, dir: string): boolean => file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-  const includerDirs = new Set([path.dirname(source)]);
-  for (const file of includes) if (!searchDirs.some((dir) => under(file, dir))) includerDirs.add(path.dirname(file));
+  const includerDirs = [...new Set([source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)))];
 
-  const absent = new Set<string>();
-  for (const file of includes) {
+  const absent = new Set<string>(searchPath.missing.filter((dir) => !exists(dir)));
+  const addIfAbsent = (candidate: string): void => {
+    if (!absent.has(candidate) && !exists(candidate)) absent.add(candidate);
+  };
+  for (const { file } of includes) {
     searchDirs.forEach((dir, index) => {
       if (!under(file, dir)) return;
       const relative = file.slice(dir.replace(/\/$/, '').length + 1);
-      const earlier = [...includerDirs, ...searchDirs.slice(0, index)].filter((candidate) => candidate !== dir);
-      for (const candidateDir of earlier) {
+      for (const candidateDir of [...includerDirs, ...searchDirs.slice(0, index)]) {
         const candidate = path.join(candidateDir, relative);
-        if (candidate !== file && !exists(candidate)) absent.add(candidate);
+        if (candidateDir !== dir && candidate !== file) addIfAbsent(candidate);
       }
     });
+  }
+  for (const { file, names } of probes) {
+    for (const dir of new Set([path.dirname(file), ...includerDirs, ...searchDirs])) {
+      for (const name of names) addIfAbsent(path.join(dir, name));
+    }
   }
   return { files, absent: [...absent], resultKey };
 }
