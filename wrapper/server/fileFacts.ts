@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface FileFacts {
   hash: string;
@@ -72,6 +73,45 @@ export function fileFacts(file: string): FileFacts | undefined {
   if (cache.size >= MAX_ENTRIES) cache.clear();
   cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
   return facts;
+}
+
+/** Directory listings by path, valid while the directory's mtime (ns) and inode are unchanged:
+ *  adding or removing an entry changes the directory's mtime. */
+const listings = new Map<string, { mtimeNs: bigint; ino: bigint; names: Set<string> }>();
+
+function listing(dir: string): Set<string> | undefined {
+  let stat: fs.BigIntStats;
+  try {
+    stat = fs.statSync(dir, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  if (!stat.isDirectory()) return undefined;
+  const cached = listings.get(dir);
+  if (cached && cached.mtimeNs === stat.mtimeNs && cached.ino === stat.ino) return cached.names;
+  let names: Set<string>;
+  try {
+    names = new Set(fs.readdirSync(dir));
+  } catch {
+    return undefined;
+  }
+  // a directory changed within the last moments may change again within the same mtime tick
+  if (Number(stat.mtimeNs / 1_000_000n) < Date.now() - TOO_RECENT_MS) {
+    if (listings.size >= MAX_ENTRIES) listings.clear();
+    listings.set(dir, { mtimeNs: stat.mtimeNs, ino: stat.ino, names });
+  }
+  return names;
+}
+
+/** An existence check for many paths at once (a manifest's absent candidates): one stat per
+ *  distinct directory instead of one per path. Use a fresh checker per lookup. */
+export function existenceChecker(): (file: string) => boolean {
+  const seen = new Map<string, Set<string> | undefined>();
+  return (file) => {
+    const dir = path.dirname(file);
+    if (!seen.has(dir)) seen.set(dir, listing(dir));
+    return seen.get(dir)?.has(path.basename(file)) ?? false;
+  };
 }
 
 export function exists(file: string): boolean {

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CacheStorage } from '../storage/storage';
-import { exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
+import { existenceChecker, exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
 import type { IncludedFile } from './includeFiles';
 import type { SearchPath } from './includeSearchPath';
 
@@ -55,8 +55,9 @@ export async function readManifest(storage: CacheStorage, directKey: string): Pr
 
 /** The result key of the first entry whose files and absences still hold. */
 export function matchManifest(manifest: Manifest): string | undefined {
+  const present = existenceChecker();
   for (const entry of manifest.entries) {
-    if (entry.files.every(([file, hash]) => fileFacts(file)?.hash === hash) && !entry.absent.some(exists)) {
+    if (entry.files.every(([file, hash]) => fileFacts(file)?.hash === hash) && !entry.absent.some(present)) {
       return entry.resultKey;
     }
   }
@@ -99,9 +100,10 @@ export function buildManifestEntry(
   const under = (file: string, dir: string): boolean => file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   const includerDirs = [...new Set([source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)))];
 
+  const present = existenceChecker();
   const absent = new Set<string>(searchPath.missing.filter((dir) => !exists(dir)));
   const addIfAbsent = (candidate: string): void => {
-    if (!absent.has(candidate) && !exists(candidate)) absent.add(candidate);
+    if (!absent.has(candidate) && !present(candidate)) absent.add(candidate);
   };
   for (const { file } of includes) {
     searchDirs.forEach((dir, index) => {
