@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type WarmccServerProcess, type Workbench } from './vscode/workbenchPage';
-import { cleanEnv } from './support/warmccEnv';
+import { cleanEnv, poll } from './support/warmccEnv';
 
 const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
 const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
@@ -64,16 +64,6 @@ async function eventually(timeoutMs: number, check: () => Promise<void>): Promis
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

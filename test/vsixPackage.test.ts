@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type Workbench } from './vscode/workbenchPage';
-import { cleanEnv } from './support/warmccEnv';
+import { cleanEnv, poll } from './support/warmccEnv';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -113,16 +113,6 @@ function isAlive(pid: number): boolean {
 
 function cmdline(pid: number): string[] {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-}
-
-async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {

@@ -133,3 +133,14 @@ export function which(program: string): string | undefined {
   const result = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
+
+/** Polls `probe` every 200 ms until it returns a value; throws naming `what` after the timeout. */
+export async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
