@@ -10,7 +10,6 @@ export interface BundledPaths {
   client: string;
   /** masquerade links (cc, gcc, ...) to put first on PATH */
   masqueradeDir: string;
-  serverScript: string;
 }
 
 export const MASQUERADE_NAMES = ['cc', 'c++', 'gcc', 'g++', 'clang', 'clang++'];
@@ -19,7 +18,6 @@ export function bundledPaths(extensionPath: string, storagePath: string): Bundle
   return {
     client: path.join(extensionPath, 'bin', 'warmcc'),
     masqueradeDir: path.join(storagePath, 'masq'),
-    serverScript: path.join(extensionPath, 'dist', 'server.js'),
   };
 }
 

@@ -34,9 +34,6 @@ function isWebviewMessage(value: unknown): value is WebviewMessage {
   return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.has((value as { type?: unknown }).type as string);
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 class StatsPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -100,34 +97,14 @@ class StatsPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
+  /** Buttons run the palette commands, so both report success and failure the same way. */
   private async handle(message: WebviewMessage): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.postUpdate(true);
-        return;
-      case 'startServer':
-        try {
-          await this.server.start();
-        } catch (error) {
-          void vscode.window.showErrorMessage(`warmcc: cannot start the server: ${errorText(error)}`);
-        }
-        return;
-      case 'zeroStats':
-        try {
-          await this.server.zeroStats();
-        } catch (error) {
-          void vscode.window.showErrorMessage(`warmcc: cannot zero the stats: ${errorText(error)}`);
-        }
-        return;
-      case 'clearCache':
-        await this.clearCache();
-        return;
+    if (message.type === 'ready') {
+      this.postUpdate(true);
+      return;
     }
-  }
-
-  /** the palette command's flow (confirmation, message), so both say the same */
-  private async clearCache(): Promise<void> {
-    await vscode.commands.executeCommand('warmcc.clearCache');
+    const command = { startServer: 'warmcc.startServer', zeroStats: 'warmcc.zeroStats', clearCache: 'warmcc.clearCache' }[message.type];
+    await vscode.commands.executeCommand(command);
   }
 
   reveal(): void {

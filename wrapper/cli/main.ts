@@ -7,7 +7,8 @@ import type { StatsSnapshot } from '../server/stats';
 import { loadConfig, type WarmccConfig } from '../shared/config';
 import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
 import { canConnect, ensureServer } from '../shared/serverLauncher';
-import { formatBytes, formatStatsText } from './statsFormat';
+import { formatBytes } from '../shared/formatBytes';
+import { formatStatsText } from './statsFormat';
 
 declare const WARMCC_VERSION: string;
 const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';

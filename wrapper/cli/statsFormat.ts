@@ -3,8 +3,6 @@
 import type { StatsSnapshot } from '../server/stats';
 import { formatBytes } from '../shared/formatBytes';
 
-export { formatBytes };
-
 export function formatStatsText(s: StatsSnapshot): string {
   const rows: [string, string | number][] = [
     ['Compile requests', s.compileRequests],
