@@ -45,11 +45,12 @@ export async function encodeEntry(entry: CacheEntry): Promise<Buffer> {
   const metadataLength = Buffer.alloc(4);
   metadataLength.writeUInt32LE(metadataBytes.length, 0);
   const raw = Buffer.concat([metadataLength, metadataBytes, ...sections.map((section) => section.data)]);
-  // Brotli quality 4: measured best ratio per CPU ms on real objects (docs/architecture.md).
+  // Brotli quality 1: on large debug objects 5x cheaper to compress than quality 4 for 13 % more
+  // bytes, and compression competes with the build for CPU (bench/entryCodecs.ts).
   // One chunk: Node's async zlib otherwise hops between thread pool and main thread per 16 KiB.
   const compressed = await brotliCompress(raw, {
     chunkSize: Math.max(64 * 1024, raw.length),
-    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
   });
   const header = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(header, 0);
