@@ -1,4 +1,4 @@
-// Direct mode (WARMCC_DIRECT=1 on the server): a compile is found through a manifest keyed by the
+// Direct mode (the default; WARMCC_DIRECT=0 turns it off): a compile is found through a manifest keyed by the
 // compiler, the arguments, the cwd, the environment and the source's content, listing the include
 // files (path + content hash) and the include-path candidates that must stay absent. These tests
 // pin down the counters (directHits / preprocessedHits) and, above all, that a direct hit never
@@ -94,11 +94,11 @@ function expectCompile(sandbox: WarmccSandbox, argv: string[], cwd: string, expe
   assert.deepEqual(change, expected, message);
 }
 
-describe('direct mode (WARMCC_DIRECT=1)', { skip }, () => {
+describe('direct mode (on by default)', { skip }, () => {
   let sandbox: WarmccSandbox;
 
   before(() => {
-    sandbox = createSandbox('direct', { WARMCC_DIRECT: '1' });
+    sandbox = createSandbox('direct');
     sandbox.stats(); // starts the server, so no test's timing includes the start
   });
   after(() => sandbox.cleanup());
@@ -473,10 +473,10 @@ describe('direct mode with WARMCC_SLOPPINESS=time_macros', { skip }, () => {
   });
 });
 
-describe('without WARMCC_DIRECT (preprocessor mode only)', { skip }, () => {
+describe('WARMCC_DIRECT=0 (preprocessor mode only)', { skip }, () => {
   let sandbox: WarmccSandbox;
   before(() => {
-    sandbox = createSandbox('nodirect');
+    sandbox = createSandbox('nodirect', { WARMCC_DIRECT: '0' });
   });
   after(() => sandbox.cleanup());
 
@@ -487,7 +487,7 @@ describe('without WARMCC_DIRECT (preprocessor mode only)', { skip }, () => {
     expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
     for (let i = 0; i < 3; i++) expectCompile(sandbox, argv, dir, PREPROCESSED_HIT, `compile ${i + 2}: preprocessed hit`);
     const stats = sandbox.stats();
-    assert.equal(stats.directHits ?? 0, 0, 'no direct hits without WARMCC_DIRECT');
+    assert.equal(stats.directHits ?? 0, 0, 'no direct hits with WARMCC_DIRECT=0');
     assert.equal(stats.preprocessedHits, 3, 'preprocessedHits is reported');
   });
 });

@@ -189,7 +189,8 @@ describe('garbage on the socket', () => {
 describe('corrupt cache entries', () => {
   let sandbox: WarmccSandbox;
   before(() => {
-    sandbox = createSandbox('corrupt');
+    // preprocessor mode: one entry per compile (damaged manifests: directMode.test.ts)
+    sandbox = createSandbox('corrupt', { WARMCC_DIRECT: '0' });
     writeFiles(sandbox.dir, { 'e.c': '#include <stdio.h>\nint e(void) { return puts("entry"); }\n' });
   });
   after(() => sandbox.cleanup());

@@ -363,3 +363,36 @@ export function parseCompilerArgs(family: CompilerFamily, args: string[], cwd: s
   };
   return compile;
 }
+
+// --- path rewriting (WARMCC_BASEDIRS) ---------------------------------------------------------
+
+/** `args` (response files already expanded) with every input file and every path-valued flag
+ *  value (the table's `path` entries: -I, -include, -o, -MF, --sysroot ...) passed through
+ *  `rewrite`. Anything else — -D values, unknown flags — is left alone: rewriting text the
+ *  compiler does not treat as a path would change what it compiles. */
+export function rewritePathArgs(family: CompilerFamily, args: readonly string[], rewrite: (path: string) => string): string[] {
+  const table = tableFor(family);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.length < 2 || arg.charCodeAt(0) !== 45 /* '-' */) {
+      out.push(arg === '-' ? arg : rewrite(arg));
+      continue;
+    }
+    const spec = table.match(arg);
+    if (!spec) {
+      out.push(arg);
+      continue;
+    }
+    if (takesSeparateValue(spec, arg)) {
+      out.push(arg);
+      if (i + 1 < args.length) {
+        const value = args[++i]!;
+        out.push(spec.path ? rewrite(value) : value);
+      }
+      continue;
+    }
+    out.push(spec.path ? spec.flag + rewrite(arg.slice(spec.flag.length)) : arg);
+  }
+  return out;
+}

@@ -19,11 +19,11 @@ const CLANG_ONLY_FLAGS: readonly FlagSpec[] = [
   def('-gembed-source', 'none', 'common'),
 
   // --- preprocessor only -------------------------------------------------------------------
-  def('-F', 'separateOrConcatenated', 'preprocessor'),
-  def('-iframework', 'separateOrConcatenated', 'preprocessor'),
+  def('-F', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-iframework', 'separateOrConcatenated', 'preprocessor', { path: true }),
   def('-iframeworkwithsysroot', 'separateOrConcatenated', 'preprocessor'),
-  def('-isystem-after', 'separateOrConcatenated', 'preprocessor'),
-  def('-cxx-isystem', 'separateOrConcatenated', 'preprocessor'),
+  def('-isystem-after', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-cxx-isystem', 'separateOrConcatenated', 'preprocessor', { path: true }),
 
   // --- dependency files --------------------------------------------------------------------
   def('-MV', 'none', 'dependency'),

@@ -5,7 +5,7 @@
 import type { FamilyRules, FlagEffect, FlagRole, FlagSpec, FlagValueShape, NotCacheableReason } from './types';
 
 /** One table line. `extra` is the reason (tooHard) or the effect, whichever applies. */
-export function def(flag: string, shape: FlagValueShape, role: FlagRole, extra?: { reason?: NotCacheableReason; effect?: FlagEffect }): FlagSpec {
+export function def(flag: string, shape: FlagValueShape, role: FlagRole, extra?: { reason?: NotCacheableReason; effect?: FlagEffect; path?: true }): FlagSpec {
   return { flag, shape, role, ...extra };
 }
 
@@ -15,9 +15,9 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
   // --- mode and output -------------------------------------------------------------------
   def('-c', 'none', 'compileOnly'),
   def('--compile', 'none', 'compileOnly'),
-  def('-o', 'separateOrConcatenated', 'output'),
-  def('--output', 'separate', 'output'),
-  def('--output=', 'equals', 'output'),
+  def('-o', 'separateOrConcatenated', 'output', { path: true }),
+  def('--output', 'separate', 'output', { path: true }),
+  def('--output=', 'equals', 'output', { path: true }),
   def('-x', 'separateOrConcatenated', 'language'),
   def('--language', 'separate', 'language'),
   def('--language=', 'equals', 'language'),
@@ -45,16 +45,16 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
   def('-wrapper', 'separate', 'tooHard'),
 
   // --- preprocessor only: their effect is in the preprocessed text ------------------------
-  def('-I', 'separateOrConcatenated', 'preprocessor'),
-  def('-iquote', 'separateOrConcatenated', 'preprocessor'),
-  def('-isystem', 'separateOrConcatenated', 'preprocessor'),
-  def('-idirafter', 'separateOrConcatenated', 'preprocessor'),
+  def('-I', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-iquote', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-isystem', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-idirafter', 'separateOrConcatenated', 'preprocessor', { path: true }),
   def('-iprefix', 'separateOrConcatenated', 'preprocessor'),
   def('-iwithprefix', 'separateOrConcatenated', 'preprocessor'),
   def('-iwithprefixbefore', 'separateOrConcatenated', 'preprocessor'),
-  def('-isysroot', 'separateOrConcatenated', 'preprocessor'),
-  def('-include', 'separateOrConcatenated', 'preprocessor'),
-  def('-imacros', 'separateOrConcatenated', 'preprocessor'),
+  def('-isysroot', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-include', 'separateOrConcatenated', 'preprocessor', { path: true }),
+  def('-imacros', 'separateOrConcatenated', 'preprocessor', { path: true }),
   def('-D', 'separateOrConcatenated', 'preprocessor'),
   def('-U', 'separateOrConcatenated', 'preprocessor'),
   def('-A', 'separateOrConcatenated', 'preprocessor'),
@@ -67,10 +67,10 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
   def('-C', 'none', 'preprocessor'),
   def('-CC', 'none', 'preprocessor'),
   def('-P', 'none', 'preprocessor'),
-  def('--include-directory', 'separate', 'preprocessor'),
-  def('--include-directory=', 'equals', 'preprocessor'),
-  def('--include-directory-after', 'separate', 'preprocessor'),
-  def('--include-directory-after=', 'equals', 'preprocessor'),
+  def('--include-directory', 'separate', 'preprocessor', { path: true }),
+  def('--include-directory=', 'equals', 'preprocessor', { path: true }),
+  def('--include-directory-after', 'separate', 'preprocessor', { path: true }),
+  def('--include-directory-after=', 'equals', 'preprocessor', { path: true }),
   def('--include-prefix', 'separate', 'preprocessor'),
   def('--include-prefix=', 'equals', 'preprocessor'),
   def('--include-with-prefix', 'separate', 'preprocessor'),
@@ -79,10 +79,10 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
   def('--include-with-prefix-before=', 'equals', 'preprocessor'),
   def('--include-with-prefix-after', 'separate', 'preprocessor'),
   def('--include-with-prefix-after=', 'equals', 'preprocessor'),
-  def('--include', 'separate', 'preprocessor'),
-  def('--include=', 'equals', 'preprocessor'),
-  def('--imacros', 'separate', 'preprocessor'),
-  def('--imacros=', 'equals', 'preprocessor'),
+  def('--include', 'separate', 'preprocessor', { path: true }),
+  def('--include=', 'equals', 'preprocessor', { path: true }),
+  def('--imacros', 'separate', 'preprocessor', { path: true }),
+  def('--imacros=', 'equals', 'preprocessor', { path: true }),
   def('--define-macro', 'separate', 'preprocessor'),
   def('--define-macro=', 'equals', 'preprocessor'),
   def('--undefine-macro', 'separate', 'preprocessor'),
@@ -100,7 +100,7 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
   def('-MM', 'none', 'dependency', { effect: 'depsOnly' }),
   def('--dependencies', 'none', 'dependency', { effect: 'depsOnly' }),
   def('--user-dependencies', 'none', 'dependency', { effect: 'depsOnly' }),
-  def('-MF', 'separateOrConcatenated', 'dependency', { effect: 'depFile' }),
+  def('-MF', 'separateOrConcatenated', 'dependency', { effect: 'depFile', path: true }),
   def('-MT', 'separateOrConcatenated', 'dependency'),
   def('-MQ', 'separateOrConcatenated', 'dependency'),
   def('-MP', 'none', 'dependency'),
@@ -175,8 +175,8 @@ export const GCC_FLAGS: readonly FlagSpec[] = [
 
   // --- common flags listed for their value shape or for the documentation ------------------
   def('-H', 'none', 'common'), // header tree on stderr: the compile's stderr is cached
-  def('--sysroot', 'separate', 'common'),
-  def('--sysroot=', 'equals', 'common'),
+  def('--sysroot', 'separate', 'common', { path: true }),
+  def('--sysroot=', 'equals', 'common', { path: true }),
   def('-B', 'separateOrConcatenated', 'common'),
   def('-specs=', 'equals', 'common'),
   def('--specs', 'separate', 'common'),

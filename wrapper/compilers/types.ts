@@ -111,6 +111,9 @@ export interface FlagSpec {
    *  `unsupported flag <the flag as written, with its value>` */
   reason?: NotCacheableReason;
   effect?: FlagEffect;
+  /** the value names a file or directory: WARMCC_BASEDIRS may rewrite it relative to the
+   *  working directory */
+  path?: true;
 }
 
 /** A compiler family's flag table and the few naming rules that are not per flag. */

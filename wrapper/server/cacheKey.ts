@@ -9,6 +9,7 @@ import type { CompilerIdentity } from './compilerIdentity';
 /** bump when the key's composition changes, so old entries are never matched */
 const KEY_FORMAT = 'warmcc-key-1';
 const DIRECT_KEY_FORMAT = 'warmcc-direct-1';
+const DEPEND_KEY_FORMAT = 'warmcc-depend-1';
 
 /** Environment variables that change what the compiler writes (objects or diagnostics) but
  *  are not visible in the preprocessed text. */
@@ -29,6 +30,11 @@ interface CommonKeyInputs {
   compile: CacheableCompile;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** the working directory is under a base dir (baseDirs.ts): paths in the arguments are
+   *  relative to it, and manifests resolve theirs against it, so it stays out of the key */
+  relocatable?: boolean;
+  /** warmcc maps the working directory to "." in the debug info (baseDirs.ts) */
+  debugPrefixMapped?: boolean;
 }
 
 export interface KeyInputs extends CommonKeyInputs {
@@ -47,7 +53,7 @@ function part(hash: Hash, name: string, value: string): void {
 }
 
 /** What both keys contain: compiler, language, compile arguments, outputs, environment. */
-function hashCommonParts(hash: Hash, { identity, compile, cwd, env }: CommonKeyInputs, format: string): void {
+function hashCommonParts(hash: Hash, { identity, compile, cwd, env, debugPrefixMapped }: CommonKeyInputs, format: string): void {
   part(hash, 'format', format);
   part(hash, 'compiler', `${identity.family}\0${identity.version}\0${identity.contentHash}`);
   part(hash, 'language', compile.language);
@@ -60,8 +66,9 @@ function hashCommonParts(hash: Hash, { identity, compile, cwd, env }: CommonKeyI
     part(hash, 'object path', outputs.object);
   }
   if (compile.debugInfo || compile.coverage || compile.splitDwarf) {
-    // debug info and coverage notes record the working directory (ccache's hash_dir)
-    part(hash, 'cwd', cwd);
+    // debug info and coverage notes record the working directory (ccache's hash_dir), unless
+    // warmcc maps it away
+    part(hash, 'cwd', debugPrefixMapped ? '-fdebug-prefix-map=<cwd>=.' : cwd);
   }
   if (compile.splitDwarf || compile.coverage) {
     // the object names its .dwo; coverage data names its .gcda next to the object
@@ -89,12 +96,23 @@ export function computeDirectKey(inputs: DirectKeyInputs): string {
   const hash = createHash('sha256');
   hashCommonParts(hash, inputs, DIRECT_KEY_FORMAT);
   part(hash, 'preprocessor args', inputs.compile.preprocessorArgs.join('\0'));
-  part(hash, 'cwd (direct)', inputs.cwd);
+  part(hash, 'cwd (direct)', inputs.relocatable ? '<under a base dir>' : inputs.cwd);
   for (const name of PREPROCESSOR_ENVIRONMENT_VARIABLES) {
     const value = inputs.env[name];
     if (value !== undefined) part(hash, `env ${name}`, value);
   }
   part(hash, 'source path', inputs.compile.inputFile);
   part(hash, 'source content', inputs.sourceHash);
+  return hash.digest('hex');
+}
+
+/** Depend mode's result key: no preprocessed text exists, so the direct key (compiler, flags,
+ *  environment, source) plus every file the compiler's dependency list names, with its content
+ *  hash (paths as stored in the manifest, so relocatable compiles share it). */
+export function computeDependKey(directKey: string, files: readonly (readonly [string, string])[]): string {
+  const hash = createHash('sha256');
+  part(hash, 'format', DEPEND_KEY_FORMAT);
+  part(hash, 'direct key', directKey);
+  for (const [file, contentHash] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) part(hash, file, contentHash);
   return hash.digest('hex');
 }

@@ -1,8 +1,12 @@
-// One compile request, start to finish (preprocessor mode): parse the arguments, identify the
-// compiler, preprocess, compute the key, serve a hit or compile and store. Every failure of the
-// cache itself ends in a correct build: a cache read error is a miss, a write error only costs
-// the next hit, and anything unexpected answers "run it yourself" to the client.
+// One compile request, start to finish: identify the compiler, parse the arguments (rewritten
+// for WARMCC_BASEDIRS), look the source up through its manifest (direct mode), else preprocess
+// and look up by the preprocessed text — or, in depend mode, compile with a dependency list
+// instead — and serve a hit or compile and store. Every failure of the cache itself ends in a
+// correct build: a cache read error is a miss, a write error only costs the next hit, and
+// anything unexpected answers "run it yourself" to the client.
 
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCompilerArgs } from '../compilers/argParser';
 import type { CacheableCompile } from '../compilers/types';
@@ -11,15 +15,17 @@ import { jobserverForCompile } from '../shared/jobserver';
 import type { CompileRequest } from '../shared/protocol';
 import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '../storage/cacheEntry';
 import type { CacheStorage } from '../storage/storage';
-import { computeCacheKey, computeDirectKey } from './cacheKey';
+import { debugPrefixMapArgs, relocation, resolvedEntries, rewriteArgsForBaseDirs, storableEntry, type Relocation } from './baseDirs';
+import { computeCacheKey, computeDependKey, computeDirectKey } from './cacheKey';
 import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
 import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
 import { parseDiagnostics } from './diagnosticsParser';
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { fileFacts } from './fileFacts';
-import { includedFiles } from './includeFiles';
+import { parseDependencyFile } from './dependencyFile';
+import { includedFiles, type IncludedFile } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
-import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry } from './manifest';
+import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { Stats } from './stats';
@@ -37,6 +43,10 @@ export interface CompileContext {
   debug: (message: string) => void;
   /** look up and record direct-mode manifests (WARMCC_DIRECT) */
   directMode: boolean;
+  /** misses compile with a dependency list instead of running the preprocessor (WARMCC_DEPEND) */
+  dependMode: boolean;
+  /** the server's WARMCC_BASEDIRS (a client's own setting wins) */
+  baseDirs: string[];
   /** WARMCC_SLOPPINESS=time_macros: manifests may cover files that use __TIME__ & co. */
   allowTimeMacros: boolean;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
@@ -68,7 +78,19 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     return { kind: 'runLocally', reason: `unknown compiler ${compiler}` };
   }
 
-  const parsed = parseCompilerArgs(identity.family, args, request.cwd);
+  let switches: ReturnType<typeof requestSwitches>;
+  try {
+    switches = requestSwitches(request.env);
+  } catch (error) {
+    // a bad setting in the client's environment: say so, and build without the cache
+    const message = (error as Error).message;
+    context.log(`request from ${request.cwd}: ${message}`);
+    stats.notCacheable(compiler, 'invalid warmcc setting');
+    return { kind: 'runLocally', reason: message };
+  }
+  const location = relocation(request.cwd, switches.baseDirs ?? context.baseDirs);
+  const compileArgs = rewriteArgsForBaseDirs(location, identity.family, args) ?? args;
+  const parsed = parseCompilerArgs(identity.family, compileArgs, request.cwd);
   const displayName = (file: string): string => path.relative(request.cwd, path.resolve(request.cwd, file)) || file;
   if (!parsed.cacheable) {
     stats.notCacheable(args.find((arg) => !arg.startsWith('-')) ?? compiler, parsed.reason);
@@ -81,7 +103,9 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
 
   const env = jobserverForCompile(request.env);
   const file = displayName(parsed.inputFile);
-  const switches = requestSwitches(request.env);
+  const debugMap = debugPrefixMapArgs(location, parsed);
+  const keyInputs = { identity, compile: parsed, cwd: request.cwd, env: request.env, relocatable: location.relocatable, debugPrefixMapped: debugMap.length > 0 };
+  const job: CompileJob = { compiler, parsed, env, file, key: undefined, recache: switches.recache, signal, started, extraArgs: debugMap, dependFile: undefined };
 
   const restore = async (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> => {
     try {
@@ -104,36 +128,47 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   if (context.directMode) {
     const source = fileFacts(sourcePath);
     if (source) {
-      directKey = computeDirectKey({ identity, compile: parsed, cwd: request.cwd, env: request.env, sourceHash: source.hash });
+      directKey = computeDirectKey({ ...keyInputs, sourceHash: source.hash });
       if (!switches.recache) {
         const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
-        const resultKey = manifest && matchManifest(manifest);
+        const resultKey = manifest && matchManifest({ entries: resolvedEntries(location, manifest.entries) });
         const entry = resultKey ? await lookup(context, resultKey) : undefined;
         const reply = entry && (await restore(resultKey!, entry, true));
         if (reply) return reply;
       }
     }
   }
+  const recording = (resultKey: string, includes: IncludedFile[], trustedBefore: number): ManifestRecording | undefined =>
+    directKey === undefined ? undefined : { manifestKey: directKey, resultKey, sourcePath, includes, trustedBefore, compiler, parsed, location, env };
 
-  const preprocessArgs = [...parsed.preprocessorArgs, '-E', ...(parsed.explicitLanguage ? ['-x', parsed.language] : []), parsed.inputFile];
+  // Depend mode: compile straight away; the dependency list names the result and the manifest.
+  if (directKey !== undefined && context.dependMode) {
+    const refusal = dependModeRefusal(parsed);
+    if (refusal) stats.directModeSkipped(refusal);
+    else return compileInDependMode(request, context, { ...job, dependFile: parsed.outputs.depFile ?? temporaryDependencyFile() }, directKey, recording);
+  }
+
+  // gcc writes the working directory into -g preprocessed output; it is mapped away in the object
+  const preprocessArgs = [
+    ...parsed.preprocessorArgs,
+    ...(debugMap.length && identity.family === 'gcc' ? ['-fno-working-directory'] : []),
+    '-E',
+    ...(parsed.explicitLanguage ? ['-x', parsed.language] : []),
+    parsed.inputFile,
+  ];
+  const preprocessStarted = Date.now();
   const preprocessed = await runProcess(compiler, preprocessArgs, { cwd: request.cwd, env, signal, umask: request.umask });
   if (signal.aborted) return { kind: 'error', message: 'client went away' };
   if (preprocessed.code !== 0) {
     // e.g. a missing header: the real compile reports it properly (and is not cached)
-    return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key: undefined, recache: false, signal, started });
+    return compileAndMaybeStore(request, context, job);
   }
 
-  const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env });
+  const key = computeCacheKey({ ...keyInputs, preprocessed: preprocessed.stdout });
   // after the reply: what this compile read becomes a manifest entry for the next direct lookup
   const remember = (): void => {
-    if (directKey) {
-      const manifestKey = directKey;
-      context.track(
-        recordManifest(context, { manifestKey, resultKey: key, sourcePath, preprocessed: preprocessed.stdout, compiler, parsed, cwd: request.cwd, env }).catch((error: Error) =>
-          context.log(`cannot record the manifest for ${file}: ${error.message}`),
-        ),
-      );
-    }
+    const manifest = recording(key, includedFiles(preprocessed.stdout, request.cwd), preprocessStarted);
+    if (manifest) rememberManifest(context, manifest, file);
   };
 
   if (!switches.recache) {
@@ -144,38 +179,109 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
       return reply;
     }
   }
-  const reply = await compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started });
+  const reply = await compileAndMaybeStore(request, context, { ...job, key });
   if (reply.kind === 'exit' && reply.code === 0) remember();
   return reply;
+}
+
+/** Why a compile cannot use depend mode (it then takes the preprocessor path), if it cannot. */
+function dependModeRefusal(parsed: CacheableCompile): string | undefined {
+  // -MMD leaves system headers out of the list, and a second -MD cannot be added beside it
+  if (parsed.dependencyArgs.some((arg) => arg === '-MMD' || arg === '--write-user-dependencies')) return 'depend mode: -MMD lists no system headers';
+  return undefined;
+}
+
+let temporaryCount = 0;
+function temporaryDependencyFile(): string {
+  return path.join(os.tmpdir(), `warmcc-${process.pid}-${++temporaryCount}.d`);
+}
+
+/** Depend mode's miss: compile with -MD (into a temporary file unless the user asked for one),
+ *  then key the result by the direct key and the listed files' contents. Nothing is stored when
+ *  a listed file changed after the compile started: its hash might not be what the compiler read. */
+async function compileInDependMode(
+  request: CompileRequest,
+  context: CompileContext,
+  job: CompileJob & { dependFile: string },
+  directKey: string,
+  recording: (resultKey: string, includes: IncludedFile[], trustedBefore: number) => ManifestRecording | undefined,
+): Promise<CompileReply> {
+  const ownDependFile = job.parsed.outputs.depFile === undefined ? job.dependFile : undefined;
+  const compileStarted = Date.now();
+  let handedOver = false;
+  const deriveKey: DerivedKey = async (entry) => {
+    handedOver = true; // set synchronously: from here on this function removes the temporary file
+    let text: string | undefined;
+    try {
+      // the user's .d is in the entry (the build may rewrite the file right after the reply)
+      text = ownDependFile === undefined ? entry.files.find((output) => output.role === 'depFile')?.data.toString('utf8') : await fs.promises.readFile(ownDependFile, 'utf8');
+    } finally {
+      if (ownDependFile !== undefined) await fs.promises.rm(ownDependFile, { force: true });
+    }
+    const files = text === undefined ? undefined : parseDependencyFile(text, request.cwd);
+    if (!files) {
+      context.stats.directModeSkipped('depend mode: unreadable dependency file');
+      return undefined;
+    }
+    const sourcePath = path.resolve(request.cwd, job.parsed.inputFile);
+    const includes = files.filter((file) => file !== sourcePath).map((file) => ({ file, system: false }));
+    const provisional = recording('', includes, compileStarted);
+    const manifestEntry = provisional && (await buildRecordedEntry(context, provisional));
+    if (!provisional || !manifestEntry) return undefined;
+    // key and manifest come from the same hashes, so a lookup finds exactly this result
+    const key = computeDependKey(directKey, manifestEntry.files);
+    return { key, afterStore: () => storeManifest(context, provisional.manifestKey, { ...manifestEntry, resultKey: key }) };
+  };
+  try {
+    return await compileAndMaybeStore(request, context, { ...job, key: deriveKey });
+  } finally {
+    if (ownDependFile !== undefined && !handedOver) await fs.promises.rm(ownDependFile, { force: true });
+  }
 }
 
 interface ManifestRecording {
   manifestKey: string;
   resultKey: string;
   sourcePath: string;
-  preprocessed: Buffer;
+  includes: IncludedFile[];
+  /** wall-clock ms when the compiler started reading: a file modified after (or just before)
+   *  may not have the content the compiler saw */
+  trustedBefore: number;
   compiler: string;
   parsed: CacheableCompile;
-  cwd: string;
+  location: Relocation;
   env: Record<string, string | undefined>;
 }
 
-async function recordManifest(context: CompileContext, recording: ManifestRecording): Promise<void> {
-  const { parsed, sourcePath } = recording;
-  const includes = includedFiles(recording.preprocessed, recording.cwd).filter((include) => include.file !== sourcePath);
-  const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, recording.cwd, recording.env);
+function rememberManifest(context: CompileContext, recording: ManifestRecording, file: string): void {
+  context.track(
+    buildRecordedEntry(context, recording)
+      .then((entry) => entry && storeManifest(context, recording.manifestKey, entry))
+      .catch((error: Error) => context.log(`cannot record the manifest for ${file}: ${error.message}`)),
+  );
+}
+
+/** The manifest entry for what a compile read, paths stored for its base dir; undefined (and
+ *  counted) when direct mode cannot trust it. */
+async function buildRecordedEntry(context: CompileContext, recording: ManifestRecording): Promise<ManifestEntry | undefined> {
+  const { parsed, location } = recording;
+  const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, location.cwd, recording.env);
   if (!searchPath) {
     context.stats.directModeSkipped('include search path unknown');
-    return;
+    return undefined;
   }
-  const entry = buildManifestEntry(sourcePath, includes, searchPath, recording.resultKey, context.allowTimeMacros);
+  const entry = buildManifestEntry(recording.sourcePath, recording.includes, searchPath, recording.resultKey, context.allowTimeMacros, recording.trustedBefore);
   if (typeof entry === 'string') {
     context.stats.directModeSkipped(entry);
-    return;
+    return undefined;
   }
+  return storableEntry(location, entry);
+}
+
+async function storeManifest(context: CompileContext, manifestKey: string, entry: ManifestEntry): Promise<void> {
   // re-read: another compile may have added an entry since the lookup
-  const current = await readManifest(context.storage, recording.manifestKey).catch(() => undefined);
-  await context.storage.put(recording.manifestKey, encodeManifest(withEntry(current, entry)));
+  const current = await readManifest(context.storage, manifestKey).catch(() => undefined);
+  await context.storage.put(manifestKey, encodeManifest(withEntry(current, entry)));
 }
 
 async function lookup(context: CompileContext, key: string): Promise<CacheEntry | undefined> {
@@ -199,22 +305,32 @@ async function lookup(context: CompileContext, key: string): Promise<CacheEntry 
   }
 }
 
+/** A key found from what the compile wrote (depend mode), plus what to record once the result
+ *  is stored under it; undefined: not storable. */
+type DerivedKey = (entry: CacheEntry) => Promise<{ key: string; afterStore: () => Promise<void> } | undefined>;
+
 interface CompileJob {
   compiler: string;
   parsed: CacheableCompile;
   env: Record<string, string | undefined>;
   file: string;
-  /** undefined: not storable (preprocessing failed) */
-  key: string | undefined;
+  /** the result's key, known before the compile (preprocessor mode) or derived from its
+   *  outputs (depend mode); undefined: not storable (preprocessing failed) */
+  key: string | DerivedKey | undefined;
   recache: boolean;
   signal: AbortSignal;
   started: number;
+  /** warmcc's own flags, before the user's (the base-dir debug prefix map) */
+  extraArgs: string[];
+  /** depend mode: the dependency file; `-MD -MF` it is added when the user asked for none */
+  dependFile: string | undefined;
 }
 
 async function compileAndMaybeStore(request: CompileRequest, context: CompileContext, job: CompileJob): Promise<CompileReply> {
   const { parsed } = job;
   const { stats } = context;
-  const compileArgs = [...forcedColorArgs(parsed.color), ...parsed.expandedArgs];
+  const dependArgs = job.dependFile !== undefined && parsed.outputs.depFile === undefined ? ['-MD', '-MF', job.dependFile] : [];
+  const compileArgs = [...job.extraArgs, ...forcedColorArgs(parsed.color), ...parsed.expandedArgs, ...dependArgs];
   const result = await runProcess(job.compiler, compileArgs, { cwd: request.cwd, env: job.env, signal: job.signal, umask: request.umask });
   if (job.signal.aborted) return { kind: 'error', message: 'client went away' };
   const ms = performance.now() - job.started;
@@ -226,7 +342,7 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
   }
   stats.miss(job.file, parsed.language, ms, job.recache);
   announce(context, request, parsed, 'miss', result.stderr);
-  context.debug(`miss ${job.file} ${job.key.slice(0, 12)} ${ms.toFixed(1)}ms`);
+  context.debug(`miss ${job.file} ${typeof job.key === 'string' ? job.key.slice(0, 12) : '(depend mode)'} ${ms.toFixed(1)}ms`);
 
   // Read the outputs before replying (the build may move them right after); compress and
   // store after replying, so storing never delays the build.
@@ -238,15 +354,20 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
     context.log(`not storing ${job.file}: ${(error as Error).message}`);
     return replayed(parsed, request, 0, result.stdout, result.stderr);
   }
-  const key = job.key;
   const entry: CacheEntry = { files, stdout: result.stdout, stderr: result.stderr, compileMs: result.ms };
+  const key = job.key;
+  let storedKey = typeof key === 'string' ? key : 'depend-mode key';
   context.track(
-    encodeEntry(entry)
-      .then((bytes) => context.storage.put(key, bytes))
-      .catch((error: Error) => {
-        stats.writeError();
-        context.log(`cache write error for ${job.file} (${key}): ${error.message}`);
-      }),
+    (async () => {
+      const derived = typeof key === 'string' ? { key, afterStore: async () => {} } : await key(entry);
+      if (!derived) return;
+      storedKey = derived.key;
+      await context.storage.put(derived.key, await encodeEntry(entry));
+      await derived.afterStore();
+    })().catch((error: Error) => {
+      stats.writeError();
+      context.log(`cache write error for ${job.file} (${storedKey}): ${error.message}`);
+    }),
   );
   return replayed(parsed, request, 0, result.stdout, result.stderr);
 }

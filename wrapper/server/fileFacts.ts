@@ -70,8 +70,12 @@ export function fileFacts(file: string): FileFacts | undefined {
     hasIncludeProbes: hasIncludeProbes(content),
     mtimeMs: stat.mtimeMs,
   };
-  if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
+  // a file changed within the last moments may change again within the same mtime tick (same
+  // size, mtime, ctime): hash it afresh until it has settled
+  if (stat.mtimeMs < Date.now() - TOO_RECENT_MS && stat.ctimeMs < Date.now() - TOO_RECENT_MS) {
+    if (cache.size >= MAX_ENTRIES) cache.clear();
+    cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
+  }
   return facts;
 }
 

@@ -65,7 +65,10 @@ async function main(): Promise<void> {
     stats,
     log: logError,
     debug,
-    directMode: config.directMode,
+    // depend mode works through manifests, so it implies direct mode
+    directMode: config.directMode || config.dependMode,
+    dependMode: config.dependMode,
+    baseDirs: config.baseDirs,
     allowTimeMacros: config.sloppiness.includes('time_macros'),
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);

@@ -19,8 +19,14 @@ export interface WarmccConfig {
   startTimeoutMs: number;
   /** error | info | debug (WARMCC_LOG_LEVEL) */
   logLevel: 'error' | 'info' | 'debug';
-  /** direct mode: hits without running the preprocessor (WARMCC_DIRECT; opt-in for now) */
+  /** direct mode: hits without running the preprocessor (WARMCC_DIRECT; on unless 0/false) */
   directMode: boolean;
+  /** depend mode: misses never run the preprocessor either; the manifest comes from the
+   *  compiler's dependency list (WARMCC_DEPEND; opt-in; needs direct mode) */
+  dependMode: boolean;
+  /** absolute directories whose paths are made relative to the working directory, in keys and
+   *  command lines, so checkouts at different places share hits (WARMCC_BASEDIRS, ':'-separated) */
+  baseDirs: string[];
   /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros */
   sloppiness: string[];
 }
@@ -59,6 +65,17 @@ function parseSloppiness(text: string | undefined): string[] {
   return values;
 }
 
+/** ':'-separated absolute directories, normalised without a trailing '/'; '/' itself is refused
+ *  (every path would become relative, including system headers). */
+function parseBaseDirs(text: string | undefined): string[] {
+  const dirs = (text ?? '').split(':').map((dir) => dir.trim()).filter(Boolean);
+  for (const dir of dirs) {
+    if (!path.isAbsolute(dir)) throw new Error(`WARMCC_BASEDIRS: '${dir}' is not an absolute directory`);
+    if (path.resolve(dir) === '/') throw new Error(`WARMCC_BASEDIRS: '/' cannot be a base dir (every path would be rewritten)`);
+  }
+  return [...new Set(dirs.map((dir) => path.resolve(dir)))];
+}
+
 function parseLogLevel(text: string | undefined): WarmccConfig['logLevel'] {
   if (text === undefined || text === '') return 'info';
   if (text === 'error' || text === 'info' || text === 'debug') return text;
@@ -86,7 +103,9 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
     startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),
     logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
-    directMode: isTruthy(env.WARMCC_DIRECT),
+    directMode: env.WARMCC_DIRECT === undefined || env.WARMCC_DIRECT === '' || isTruthy(env.WARMCC_DIRECT),
+    dependMode: isTruthy(env.WARMCC_DEPEND),
+    baseDirs: parseBaseDirs(env.WARMCC_BASEDIRS),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
   };
 }
@@ -95,6 +114,9 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
 export interface RequestSwitches {
   /** WARMCC_RECACHE: compile and overwrite the cached result instead of reading it */
   recache: boolean;
+  /** WARMCC_BASEDIRS from the client's environment, when it sets one (it wins over the
+   *  server's, so a shell's setting applies to an already running server) */
+  baseDirs: string[] | undefined;
 }
 
 export function isTruthy(value: string | undefined): boolean {
@@ -102,5 +124,8 @@ export function isTruthy(value: string | undefined): boolean {
 }
 
 export function requestSwitches(clientEnv: Env): RequestSwitches {
-  return { recache: isTruthy(clientEnv.WARMCC_RECACHE) };
+  return {
+    recache: isTruthy(clientEnv.WARMCC_RECACHE),
+    baseDirs: clientEnv.WARMCC_BASEDIRS === undefined ? undefined : parseBaseDirs(clientEnv.WARMCC_BASEDIRS),
+  };
 }
