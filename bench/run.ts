@@ -3,7 +3,7 @@
 // nothing here asserts on time. Every warm number is checked against the tool's own hit
 // counters, so a cache that silently misses cannot produce a fast-looking row.
 //
-//   npm run bench -- [--quick] [--runs N] [--json [file]] [--keep] [--tools warmcc,ccache,sccache]
+//   npm run bench -- [--quick] [--runs N] [--json [file]] [--keep] [--tools warmcc,warmcc-direct,ccache,...]
 //                    [--jobs N] [--calls N] [--compiler gcc|clang] [--seed N] [--workdir DIR]
 //                    [--timeout SECONDS] [--warmcc PATH]
 //
@@ -21,9 +21,16 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** the warmcc client; --warmcc overrides it */
 let WARMCC_BIN = path.join(REPO, 'bin', 'warmcc');
 
-// warmcc-direct: warmcc with direct mode on (WARMCC_DIRECT=1), its own server and cache
-type ToolId = 'warmcc' | 'warmcc-direct' | 'ccache' | 'sccache';
-const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'ccache', 'sccache'];
+// warmcc: preprocessor mode (WARMCC_DIRECT=0); warmcc-direct: the default direct mode;
+// warmcc-depend: depend mode (WARMCC_DEPEND=1). Each has its own server and cache.
+type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend';
+type ToolId = WarmccToolId | 'ccache' | 'sccache';
+const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'ccache', 'sccache'];
+const WARMCC_MODE_ENV: Record<WarmccToolId, Record<string, string>> = {
+  warmcc: { WARMCC_DIRECT: '0' },
+  'warmcc-direct': {},
+  'warmcc-depend': { WARMCC_DEPEND: '1' },
+};
 
 interface Options {
   runs: number;
@@ -44,7 +51,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N              warm (and plain) builds per mode, the median is reported (default 3)
   --json [FILE]         also write the results as JSON (default bench/work/results-<date>.json)
   --keep                keep the work directory (project, caches, logs)
-  --tools LIST          comma-separated subset of warmcc,ccache,sccache (default: all)
+  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,ccache,sccache (default: all)
   --jobs N              make -jN (default: number of CPUs)
   --calls N             calls in the per-hit loop (default 200)
   --compiler gcc|clang  compiler family (default gcc)
@@ -710,11 +717,11 @@ async function stopWarmcc(env: NodeJS.ProcessEnv, cwd: string, knownPid: number 
   return notes;
 }
 
-function makeWarmcc(work: string, sockDir: string, version: string, id: 'warmcc' | 'warmcc-direct' = 'warmcc'): Tool {
+function makeWarmcc(work: string, sockDir: string, version: string, id: WarmccToolId = 'warmcc'): Tool {
   const cacheDir = path.join(work, `${id}-cache`);
   const socket = path.join(sockDir, `${id}.sock`);
   const serverLog = path.join(work, 'logs', `${id}-server.log`);
-  const env = { ...warmccEnv(cacheDir, socket, serverLog), ...(id === 'warmcc-direct' ? { WARMCC_DIRECT: '1' } : {}) };
+  const env = { ...warmccEnv(cacheDir, socket, serverLog), ...WARMCC_MODE_ENV[id] };
   let serverPid: number | undefined;
   const tool: Tool = {
     id,
@@ -1315,11 +1322,11 @@ async function main(): Promise<number> {
     const toolVersions: string[] = [];
     const found = new Map<ToolId, { exe: string; version: string }>();
     for (const id of opts.tools) {
-      if (id === 'warmcc-direct') {
+      if (id === 'warmcc-direct' || id === 'warmcc-depend') {
         // same binary as warmcc: usable when warmcc was found
         const warmcc = found.get('warmcc');
         if (warmcc) found.set(id, warmcc);
-        else progress('warmcc-direct: skipped (needs the warmcc row: --tools warmcc,warmcc-direct)');
+        else progress(`${id}: skipped (needs the warmcc row: --tools warmcc,${id})`);
         continue;
       }
       if (id === 'warmcc') {
@@ -1411,7 +1418,7 @@ async function main(): Promise<number> {
       let tool: Tool;
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
-      else if (id === 'warmcc-direct') tool = makeWarmcc(work, sockDir, info.version, 'warmcc-direct');
+      else if (id === 'warmcc-direct' || id === 'warmcc-depend') tool = makeWarmcc(work, sockDir, info.version, id);
       else {
         await probeWarmccAutoStart(ctx, sockDir, stops);
         tool = makeWarmcc(work, sockDir, info.version);

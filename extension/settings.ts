@@ -13,10 +13,13 @@ export interface ExtensionSettings {
   injectMasquerade: boolean;
   injectCmakeLauncher: boolean;
   logLevel: string;
+  /** 'direct' (default), 'depend' or 'preprocessor' */
+  cacheMode: string;
+  baseDirs: string[];
 }
 
 /** settings a running server only picks up when it is restarted */
-export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel'];
+export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel', 'warmcc.mode', 'warmcc.baseDirs'];
 export const ENVIRONMENT_SETTINGS = ['warmcc.environment'];
 
 export function readSettings(): ExtensionSettings {
@@ -31,6 +34,8 @@ export function readSettings(): ExtensionSettings {
     injectMasquerade: config.get<boolean>('environment.masquerade', true),
     injectCmakeLauncher: config.get<boolean>('environment.cmakeLauncher', true),
     logLevel: config.get<string>('logLevel', 'info'),
+    cacheMode: config.get<string>('mode', 'direct'),
+    baseDirs: config.get<string[]>('baseDirs', []),
   };
 }
 
@@ -42,5 +47,9 @@ export function serverEnvironment(settings: ExtensionSettings): Record<string, s
     WARMCC_LOG_LEVEL: settings.logLevel,
   };
   if (settings.cacheDirectory) env.WARMCC_DIR = settings.cacheDirectory;
+  if (settings.cacheMode === 'preprocessor') env.WARMCC_DIRECT = '0';
+  if (settings.cacheMode === 'depend') env.WARMCC_DEPEND = '1';
+  // a terminal's own WARMCC_BASEDIRS still wins per compile
+  if (settings.baseDirs.length) env.WARMCC_BASEDIRS = settings.baseDirs.join(':');
   return env;
 }
