@@ -170,6 +170,44 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
   });
 });
 
+describe('depend mode with WARMCC_SLOPPINESS=system_headers', { skip: GCC ? false : 'gcc is not installed' }, () => {
+  let sandbox: WarmccSandbox;
+  let dir: string;
+  before(() => {
+    sandbox = createSandbox('dependsloppy', { WARMCC_DEPEND: '1', WARMCC_SLOPPINESS: 'system_headers' });
+    dir = path.join(sandbox.dir, 'p');
+    writeFiles(dir, { 'inc/cfg.h': '#define VALUE 5\n', 'main.c': '#include <stdio.h>\n#include "cfg.h"\nint main(void) { printf("%d\\n", VALUE); return 0; }\n' });
+    age(dir, ['inc/cfg.h', 'main.c']);
+  });
+  after(() => sandbox.cleanup());
+
+  test('-MMD compiles use depend mode: hits follow project header changes', async () => {
+    const compile = () => {
+      fs.rmSync(path.join(dir, 'main.o'), { force: true });
+      const result = sandbox.run(['gcc', '-Iinc', '-MMD', '-c', 'main.c', '-o', 'main.o'], { cwd: dir });
+      assert.equal(result.status, 0, result.stderr);
+    };
+    compile();
+    let stats = sandbox.stats();
+    assert.equal(stats.cacheMisses, 1);
+    assert.equal(stats.directModeSkipped?.['depend mode: -MMD lists no system headers'] ?? 0, 0, 'not refused');
+    for (let i = 0; i < 50 && (stats.directHits ?? 0) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      compile();
+      stats = sandbox.stats();
+    }
+    assert.ok(stats.directHits >= 1, 'a direct hit from the -MMD list');
+    fs.writeFileSync(path.join(dir, 'inc/cfg.h'), '#define VALUE 6\n');
+    age(dir, ['inc/cfg.h']);
+    const misses = stats.cacheMisses;
+    compile();
+    assert.equal(sandbox.stats().cacheMisses, misses + 1, 'a changed project header is still a miss');
+    const link = spawnSync(GCC!, ['main.o', '-o', 'prog'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(link.status, 0, link.stderr);
+    assert.equal(spawnSync(path.join(dir, 'prog'), { encoding: 'utf8' }).stdout.trim(), '6');
+  });
+});
+
 describe('dependency file parsing', () => {
   test('escapes, continuation lines and -MP phony rules', () => {
     const text = 'obj/a.o: src/a.c /usr/include/stdio.h \\\n inc/with\\ space.h inc/h\\#x.h inc/d$$x.h\ninc/with\\ space.h:\n/usr/include/stdio.h:\n';

@@ -49,6 +49,9 @@ export interface CompileContext {
   baseDirs: string[];
   /** WARMCC_SLOPPINESS=time_macros: manifests may cover files that use __TIME__ & co. */
   allowTimeMacros: boolean;
+  /** WARMCC_SLOPPINESS=system_headers: manifests leave system headers out (they change with the
+   *  system, not the project), and depend mode accepts -MMD lists */
+  sloppySystemHeaders: boolean;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
   compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
@@ -139,11 +142,23 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     }
   }
   const recording = (resultKey: string, includes: IncludedFile[], trustedBefore: number): ManifestRecording | undefined =>
-    directKey === undefined ? undefined : { manifestKey: directKey, resultKey, sourcePath, includes, trustedBefore, compiler, parsed, location, env };
+    directKey === undefined
+      ? undefined
+      : {
+          manifestKey: directKey,
+          resultKey,
+          sourcePath,
+          includes: context.sloppySystemHeaders ? includes.filter((include) => !include.system) : includes,
+          trustedBefore,
+          compiler,
+          parsed,
+          location,
+          env,
+        };
 
   // Depend mode: compile straight away; the dependency list names the result and the manifest.
   if (directKey !== undefined && context.dependMode) {
-    const refusal = dependModeRefusal(parsed);
+    const refusal = dependModeRefusal(parsed, context.sloppySystemHeaders);
     if (refusal) stats.directModeSkipped(refusal);
     else return compileInDependMode(request, context, { ...job, dependFile: parsed.outputs.depFile ?? temporaryDependencyFile() }, directKey, recording);
   }
@@ -185,9 +200,10 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
 }
 
 /** Why a compile cannot use depend mode (it then takes the preprocessor path), if it cannot. */
-function dependModeRefusal(parsed: CacheableCompile): string | undefined {
+function dependModeRefusal(parsed: CacheableCompile, sloppySystemHeaders: boolean): string | undefined {
   // -MMD leaves system headers out of the list, and a second -MD cannot be added beside it
-  if (parsed.dependencyArgs.some((arg) => arg === '-MMD' || arg === '--write-user-dependencies')) return 'depend mode: -MMD lists no system headers';
+  const userDependenciesOnly = parsed.dependencyArgs.some((arg) => arg === '-MMD' || arg === '--write-user-dependencies');
+  if (userDependenciesOnly && !sloppySystemHeaders) return 'depend mode: -MMD lists no system headers';
   return undefined;
 }
 

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     dependMode: config.dependMode,
     baseDirs: config.baseDirs,
     allowTimeMacros: config.sloppiness.includes('time_macros'),
+    sloppySystemHeaders: config.sloppiness.includes('system_headers'),
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },

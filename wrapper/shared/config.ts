@@ -27,7 +27,7 @@ export interface WarmccConfig {
   /** absolute directories whose paths are made relative to the working directory, in keys and
    *  command lines, so checkouts at different places share hits (WARMCC_BASEDIRS, ':'-separated) */
   baseDirs: string[];
-  /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros */
+  /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros, system_headers */
   sloppiness: string[];
 }
 
@@ -56,7 +56,7 @@ function parseNonNegativeNumber(text: string | undefined, settingName: string, f
   return value;
 }
 
-const SLOPPINESS_VALUES = ['time_macros'];
+const SLOPPINESS_VALUES = ['time_macros', 'system_headers'];
 
 function parseSloppiness(text: string | undefined): string[] {
   const values = (text ?? '').split(',').map((value) => value.trim()).filter(Boolean);
