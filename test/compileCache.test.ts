@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { createSandbox, warmccBin as warmcc, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const COMPILERS = [
   { family: 'gcc', c: 'gcc', cxx: 'g++' },
@@ -55,6 +55,21 @@ for (const compiler of COMPILERS) {
       assert.equal(afterStats.cacheHits, before.cacheHits + 1, 'second compile is a hit');
       outputs.forEach((file, i) => assert.deepEqual(read(path.join(dir, file)), fresh[i], `${file} identical after a hit`));
       assert.match(read(path.join(dir, 'obj/main.d')).toString(), /^obj\/main\.o: src\/main\.c src\/config\.h/);
+    });
+
+    test('restored outputs get the modes the client\'s umask gives a real compile', () => {
+      const args = ['-c', 'src/main.c', '-o', 'obj/modes.o', '-DFACTOR=5', '-MD'];
+      const run = (umask: string) => {
+        for (const file of ['obj/modes.o', 'obj/modes.d']) fs.rmSync(path.join(dir, file), { force: true });
+        const result = spawnSync('sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', warmcc, compiler.c, ...args], { cwd: dir, env: sandbox.env, encoding: 'utf8' });
+        assert.equal(result.status, 0, result.stderr);
+        return ['obj/modes.o', 'obj/modes.d'].map((file) => fs.statSync(path.join(dir, file)).mode & 0o777);
+      };
+      const before = sandbox.stats();
+      assert.deepEqual(run('077'), [0o600, 0o600], 'a miss under umask 077');
+      assert.deepEqual(run('022'), [0o644, 0o644], 'a hit under umask 022');
+      assert.deepEqual(run('077'), [0o600, 0o600], 'a hit under umask 077');
+      assert.equal(sandbox.stats().cacheHits - before.cacheHits, 2);
     });
 
     test('a hit restores the .gcno of a --coverage compile byte-identical', () => {

@@ -102,8 +102,15 @@ export function buildManifestEntry(
 
   const present = existenceChecker();
   const absent = new Set<string>(searchPath.missing.filter((dir) => !exists(dir)));
+  // A candidate whose directory does not exist either is recorded as its highest missing
+  // ancestor: that must appear before the candidate can, and it collapses the many
+  // "<includer>/bits/x.h" candidates into one name in a directory that exists (one cached
+  // listing per lookup instead of a failed stat per missing directory).
   const addIfAbsent = (candidate: string): void => {
-    if (!absent.has(candidate) && !present(candidate)) absent.add(candidate);
+    if (present(candidate)) return;
+    let root = candidate;
+    for (let parent = path.dirname(root); parent !== root && parent !== '/' && !present(parent); parent = path.dirname(root)) root = parent;
+    absent.add(root);
   };
   for (const { file } of includes) {
     searchDirs.forEach((dir, index) => {
