@@ -14,10 +14,11 @@ export interface StatsPanelHtmlOptions {
 
 function tile(id: string, label: string, testId?: string): string {
   const test = testId ? ` data-testid="${testId}"` : '';
+  const subTest = testId ? ` data-testid="${testId}-sub"` : '';
   return `<div class="tile" id="tile-${id}">
         <div class="tile-label">${label}</div>
         <div class="tile-value" id="${id}"${test}>—</div>
-        <div class="tile-sub" id="${id}-sub"></div>
+        <div class="tile-sub" id="${id}-sub"${subTest}></div>
       </div>`;
 }
 

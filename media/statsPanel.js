@@ -178,7 +178,8 @@
     $('page').classList.toggle('no-lookups', !lookups);
 
     setText('hits', count(hits));
-    setText('hits-sub', 'from cache');
+    // direct hits skipped the preprocessor; preprocessed hits ran it to find the result
+    setText('hits-sub', hits ? count(s.directHits) + ' direct, ' + count(s.preprocessedHits) + ' preprocessed' : 'from cache');
     setText('misses', count(misses));
     const recaches = Number(s.forcedRecaches) || 0;
     setText('misses-sub', recaches ? count(recaches) + (recaches === 1 ? ' forced recache' : ' forced recaches') : 'compiled, stored');

@@ -155,6 +155,7 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
     await statusItem().click();
     const s = stats();
     await waitForText(tile('hits'), String(s.cacheHits), { timeoutMs: UI_TIMEOUT_MS, what: 'the Hits tile' });
+    await waitForText(tile('hits-sub'), `${s.directHits} direct, ${s.preprocessedHits} preprocessed`, { what: 'the direct/preprocessed split' });
     await waitForText(tile('misses'), String(s.cacheMisses), { what: 'the Misses tile' });
     await waitForText(tile('requests'), String(s.compileRequests), { what: 'the Requests tile' });
     await waitForText(tile('hit-rate'), `${(s.hitRate * 100).toFixed(1)}%`, { what: 'the Hit rate tile' });
