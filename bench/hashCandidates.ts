@@ -79,6 +79,16 @@ function openssl(algorithm: string, bits: number, cryptographic: boolean): Candi
   };
 }
 
+// Optional modules, loaded by a computed name so the type check passes without them; the local
+// interfaces name only what is used here.
+interface Hasher { init(): Hasher; update(data: Uint8Array): Hasher; digest(format: 'hex'): string }
+interface HashWasm { createXXHash3(): Promise<Hasher>; createXXHash128(): Promise<Hasher>; createBLAKE3(): Promise<Hasher> }
+interface Streaming<T> { update(data: Uint8Array): Streaming<T>; digest(): T }
+interface XxhashWasm { default(): Promise<{ h64Raw(data: Uint8Array): bigint; create64(): Streaming<bigint> }> }
+interface NodeRsXxhash { xxh3: { xxh128(data: Uint8Array): bigint; Xxh3: { withSeed(): Streaming<bigint> } } }
+interface BlakeHash { blake3(data: Uint8Array): Buffer; Blake3Hasher: new () => { update(data: Buffer): unknown; digest(format: 'hex'): string } }
+const optional = <T>(name: string): Promise<T> => import(name) as Promise<T>;
+
 async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   const tryLoad = async (what: string, add: () => Promise<void>): Promise<void> => {
@@ -89,7 +99,7 @@ async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
     }
   };
   await tryLoad('hash-wasm', async () => {
-    const hashWasm = await import('hash-wasm');
+    const hashWasm = await optional<HashWasm>('hash-wasm');
     for (const [name, bits, cryptographic, create] of [
       ['xxh3', 64, false, () => hashWasm.createXXHash3()],
       ['xxh128', 128, false, () => hashWasm.createXXHash128()],
@@ -111,7 +121,7 @@ async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
     }
   });
   await tryLoad('xxhash-wasm', async () => {
-    const api = await (await import('xxhash-wasm')).default();
+    const api = await (await optional<XxhashWasm>('xxhash-wasm')).default();
     candidates.push({
       name: 'xxhash-wasm xxh64',
       bits: 64,
@@ -126,7 +136,7 @@ async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
     });
   });
   await tryLoad('@node-rs/xxhash', async () => {
-    const { xxh3 } = (await import('@node-rs/xxhash')) as typeof import('@node-rs/xxhash');
+    const { xxh3 } = await optional<NodeRsXxhash>('@node-rs/xxhash');
     candidates.push({
       name: '@node-rs/xxhash xxh128 (native)',
       bits: 128,
@@ -142,7 +152,7 @@ async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
     });
   });
   await tryLoad('@napi-rs/blake-hash', async () => {
-    const blake = (await import('@napi-rs/blake-hash')) as typeof import('@napi-rs/blake-hash');
+    const blake = await optional<BlakeHash>('@napi-rs/blake-hash');
     candidates.push({
       name: '@napi-rs/blake-hash blake3 (native)',
       bits: 256,
