@@ -19,10 +19,11 @@ import type { CompiledNotification } from '../shared/rpcMethods';
 import { fileFacts } from './fileFacts';
 import { includedFiles } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
-import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry } from './manifest';
+import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { Stats } from './stats';
+import { unreadInputReason } from './unreadDirectives';
 
 export type CompileReply =
   | { kind: 'exit'; code: number; stdout: Buffer; stderr: Buffer }
@@ -55,6 +56,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   const compiler = invokedCompiler.includes('/') ? path.resolve(request.cwd, invokedCompiler) : invokedCompiler;
   stats.request();
   const started = performance.now();
+  const startedAt = Date.now(); // files changed after this were not necessarily seen by the compile
 
   let identity: CompilerIdentity | undefined;
   try {
@@ -115,12 +117,20 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     }
   }
 
-  const preprocessArgs = [...parsed.preprocessorArgs, '-E', ...(parsed.explicitLanguage ? ['-x', parsed.language] : []), parsed.inputFile];
+  // -fpch-preprocess: gcc marks where the compile would load a .gch instead of the header
+  const pchMarker = identity.family === 'gcc' ? ['-fpch-preprocess'] : [];
+  const preprocessArgs = [...parsed.preprocessorArgs, ...pchMarker, '-E', ...(parsed.explicitLanguage ? ['-x', parsed.language] : []), parsed.inputFile];
   const preprocessed = await runProcess(compiler, preprocessArgs, { cwd: request.cwd, env, signal, umask: request.umask });
   if (signal.aborted) return { kind: 'error', message: 'client went away' };
   if (preprocessed.code !== 0) {
     // e.g. a missing header: the real compile reports it properly (and is not cached)
     return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key: undefined, recache: false, signal, started });
+  }
+
+  const unread = unreadInputReason(preprocessed.stdout, parsed.language);
+  if (unread) {
+    stats.notCacheable(parsed.inputFile, unread);
+    return { kind: 'runLocally', reason: unread };
   }
 
   const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env });
@@ -129,7 +139,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     if (directKey) {
       const manifestKey = directKey;
       context.track(
-        recordManifest(context, { manifestKey, resultKey: key, sourcePath, preprocessed: preprocessed.stdout, compiler, parsed, cwd: request.cwd, env }).catch((error: Error) =>
+        recordManifest(context, { manifestKey, resultKey: key, sourcePath, preprocessed: preprocessed.stdout, compiler, parsed, cwd: request.cwd, env, startedAt }).catch((error: Error) =>
           context.log(`cannot record the manifest for ${file}: ${error.message}`),
         ),
       );
@@ -158,17 +168,23 @@ interface ManifestRecording {
   parsed: CacheableCompile;
   cwd: string;
   env: Record<string, string | undefined>;
+  startedAt: number;
 }
 
 async function recordManifest(context: CompileContext, recording: ManifestRecording): Promise<void> {
   const { parsed, sourcePath } = recording;
+  const unsupported = unsupportedInDirectMode([...parsed.preprocessorArgs, ...parsed.keyArgs]);
+  if (unsupported) {
+    context.stats.directModeSkipped(unsupported);
+    return;
+  }
   const includes = includedFiles(recording.preprocessed, recording.cwd).filter((include) => include.file !== sourcePath);
   const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, recording.cwd, recording.env);
   if (!searchPath) {
     context.stats.directModeSkipped('include search path unknown');
     return;
   }
-  const entry = buildManifestEntry(sourcePath, includes, searchPath, recording.resultKey, context.allowTimeMacros);
+  const entry = buildManifestEntry(sourcePath, includes, searchPath, recording.resultKey, context.allowTimeMacros, recording.startedAt);
   if (typeof entry === 'string') {
     context.stats.directModeSkipped(entry);
     return;

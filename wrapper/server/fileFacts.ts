@@ -13,6 +13,9 @@ export interface FileFacts {
   /** header names probed with __has_include/__has_include_next: their absence matters too;
    *  'unparsable' when a probe's argument is not a literal name (e.g. a macro) */
   hasIncludeProbes: string[] | 'unparsable';
+  /** `#pragma GCC dependency` (or its _Pragma form): whether it warns, or with -Werror fails,
+   *  depends on another file's mtime, which no manifest records */
+  usesDependencyPragma: boolean;
   mtimeMs: number;
 }
 
@@ -21,6 +24,7 @@ export const TOO_RECENT_MS = 2000;
 const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buffer.from(macro));
 const MAX_ENTRIES = 100_000;
 const HAS_INCLUDE = '__has_include';
+const DEPENDENCY_PRAGMA = /\bGCC\s+dependency\b/;
 const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
 const PROBE_START = /__has_include(?:_next)?\s*\(/y;
 
@@ -68,10 +72,16 @@ export function fileFacts(file: string): FileFacts | undefined {
     hash: createHash('sha256').update(content).digest('hex'),
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
     hasIncludeProbes: hasIncludeProbes(content),
+    usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(content.toString('latin1')),
     mtimeMs: stat.mtimeMs,
   };
-  if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
+  // A file changed moments ago may change again within the same timestamp tick, leaving the
+  // same size, mtime, ctime and inode: trust the stat key only for files settled since.
+  // (ctime too: a replacement by rename keeps its old mtime)
+  if (Math.max(stat.mtimeMs, stat.ctimeMs) < Date.now() - TOO_RECENT_MS) {
+    if (cache.size >= MAX_ENTRIES) cache.clear();
+    cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
+  }
   return facts;
 }
 
@@ -118,6 +128,16 @@ export function exists(file: string): boolean {
   try {
     fs.statSync(file);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** whether the file's mtime is later than `sinceMs` (false if it cannot be stat'ed); mtime, like
+ *  the rule for recorded files, so that a file given an old mtime counts as settled */
+export function modifiedSince(file: string, sinceMs: number): boolean {
+  try {
+    return fs.statSync(file).mtimeMs > sinceMs;
   } catch {
     return false;
   }

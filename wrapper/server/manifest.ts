@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CacheStorage } from '../storage/storage';
-import { existenceChecker, exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
+import { modifiedSince, existenceChecker, exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
 import type { IncludedFile } from './includeFiles';
 import type { SearchPath } from './includeSearchPath';
 
@@ -179,7 +179,28 @@ export function matchManifest(manifest: Manifest): string | undefined {
   return undefined;
 }
 
-export type RecordRefusal = 'file modified too recently' | 'time macros' | 'include file unreadable' | '__has_include with a computed name';
+export type RecordRefusal =
+  | 'file modified too recently'
+  | 'time macros'
+  | 'include file unreadable'
+  | '__has_include with a computed name'
+  | '#pragma GCC dependency'
+  | 'no line markers (-P)'
+  | 'specs file (-specs=)';
+
+/** Command lines whose compiles a manifest cannot describe: -P leaves the preprocessed output
+ *  without the line markers that list the files read; a specs file can change the include path
+ *  and the compile's options, and only its name is in the direct key. */
+export function unsupportedInDirectMode(args: readonly string[]): RecordRefusal | undefined {
+  if (args.includes('-P')) return 'no line markers (-P)';
+  if (args.some((arg) => /^--?specs(=|$)/.test(arg))) return 'specs file (-specs=)';
+  return undefined;
+}
+
+/** Joins without lexical normalisation, so `..` resolves like the compiler's (through symlinks). */
+function join(dir: string, relative: string): string {
+  return dir.endsWith('/') ? `${dir}${relative}` : `${dir}/${relative}`;
+}
 
 /**
  * Builds the entry for a compile whose preprocessed output named `includes`. Absent candidates,
@@ -208,6 +229,7 @@ export function buildManifestEntry(
     if (facts.mtimeMs > now - TOO_RECENT_MS) return 'file modified too recently';
     if (facts.usesTimeMacros && !allowTimeMacros) return 'time macros';
     if (facts.hasIncludeProbes === 'unparsable') return '__has_include with a computed name';
+    if (facts.usesDependencyPragma) return '#pragma GCC dependency';
     if (facts.hasIncludeProbes.length) probes.push({ file, names: facts.hasIncludeProbes });
     files.push([file, facts.hash]);
   }
@@ -217,24 +239,33 @@ export function buildManifestEntry(
 
   const present = existenceChecker();
   const absent = new Set<string>(searchPath.missing.filter((dir) => !exists(dir)));
+  // A candidate that appeared after the compile started (`now`) was not seen by the compiler,
+  // yet would be by the next one: nothing recorded now could describe it.
+  let appearedSince = false;
   const addIfAbsent = (candidate: string): void => {
-    if (!absent.has(candidate) && !present(candidate)) absent.add(candidate);
+    if (absent.has(candidate)) return;
+    if (!present(candidate)) absent.add(candidate);
+    else if (modifiedSince(candidate, now - TOO_RECENT_MS)) appearedSince = true;
   };
   for (const { file } of includes) {
     searchDirs.forEach((dir, index) => {
       if (!under(file, dir)) return;
       const relative = file.slice(dir.replace(/\/$/, '').length + 1);
       for (const candidateDir of [...includerDirs, ...searchDirs.slice(0, index)]) {
-        const candidate = path.join(candidateDir, relative);
+        const candidate = join(candidateDir, relative);
         if (candidateDir !== dir && candidate !== file) addIfAbsent(candidate);
       }
     });
   }
   for (const { file, names } of probes) {
     for (const dir of new Set([path.dirname(file), ...includerDirs, ...searchDirs])) {
-      for (const name of names) addIfAbsent(path.join(dir, name));
+      for (const name of names) addIfAbsent(join(dir, name));
     }
   }
+  // gcc compiles with header.h.gch instead of header.h when one appears next to it (but -E
+  // reads the header): the manifest must stop matching then
+  for (const { file } of includes) addIfAbsent(`${file}.gch`);
+  if (appearedSince) return 'file modified too recently';
   return { files, absent: [...absent], resultKey };
 }
 
