@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeManifest } from '../wrapper/server/manifest';
 import { createSandbox, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const skip = which('gcc') ? false : 'gcc is not installed';
@@ -42,13 +43,15 @@ function plainValue(dir: string, args: string[]): string {
   return runObject(dir, 'obj/plain.o');
 }
 
-function manifestFiles(sandbox: WarmccSandbox): string[] {
+/** the cache files holding a manifest that lists a file under `dir` */
+function manifestsOf(sandbox: WarmccSandbox, dir: string): string[] {
   const objects = path.join(sandbox.cacheDir, 'objects');
   if (!fs.existsSync(objects)) return [];
   return fs
     .readdirSync(objects, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && fs.readFileSync(path.join(entry.parentPath, entry.name)).subarray(0, 4).toString() === 'WCM2')
-    .map((entry) => path.join(entry.parentPath, entry.name));
+    .filter((entry) => entry.isFile() && !entry.name.includes('.tmp-'))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => decodeManifest(fs.readFileSync(file))?.entries.some((entry) => entry.files.some(([name]) => name.startsWith(`${dir}/`))));
 }
 
 describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
@@ -116,6 +119,11 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     expectNoStaleHit(dir, [], () => writeOld(dir, { 'real/cfg.h': '#define CFG_VALUE 2\n' }), '2');
   });
 
+  test('-include file found via -I, then created in the working directory (searched first for -include): the new one is used', () => {
+    const dir = project('forcedcwd', { 'src/main.c': program('forcedcwd', ''), 'inc/cfg.h': '#define CFG_VALUE 1\n' });
+    expectNoStaleHit(dir, ['-include', 'cfg.h', '-Iinc'], () => writeOld(dir, { 'cfg.h': '#define CFG_VALUE 2\n' }), '2');
+  });
+
   test('#pragma GCC dependency with -Werror: a dependency newer than the source fails the compile, as with gcc', () => {
     const dir = project('pragmadep', { 'src/main.c': `#pragma GCC dependency "dep.txt"\n${program('pragmadep', '#define CFG_VALUE 1')}`, 'src/dep.txt': 'x\n' });
     writeOld(dir, { 'src/dep.txt': 'x\n' }, 600); // older than the source
@@ -156,9 +164,8 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
 
   test('a damaged manifest on disk is treated as absent: a correct build, then direct hits again', async () => {
     const dir = project('corrupt', { 'src/main.c': program('corrupt', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 3\n' });
-    const before = new Set(manifestFiles(sandbox));
     compile(dir, []);
-    const written = await poll('the manifest of the first compile', 10_000, () => manifestFiles(sandbox).find((file) => !before.has(file)));
+    const written = await poll('the manifest of the first compile', 10_000, () => manifestsOf(sandbox, dir)[0]);
     const direct = hits().direct;
     assert.equal(compile(dir, []), '3');
     assert.equal(hits().direct, direct + 1, 'direct hit through the intact manifest');

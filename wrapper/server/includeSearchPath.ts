@@ -15,7 +15,11 @@ export interface SearchPath {
   /** directories of the command line that the compiler ignored because they did not exist:
    *  if one appears later, the search path changes */
   missing: string[];
+  /** with -include/-imacros: the working directory, where gcc looks for those files first */
+  forcedIncludeDir?: string;
 }
+
+const FORCED_INCLUDE = /^--?(include|imacros)/;
 
 const searchPaths = new Map<string, Promise<SearchPath | undefined>>();
 const MAX_ENTRIES = 512;
@@ -50,9 +54,11 @@ export function includeSearchPath(
   const key = JSON.stringify([compiler, cwd, language, preprocessorArgs, includeEnvironment]);
   let found = searchPaths.get(key);
   if (!found) {
-    found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) =>
-      result.code === 0 ? parseSearchPath(result.stderr.toString(), cwd) : undefined,
-    );
+    const forced = preprocessorArgs.some((arg) => FORCED_INCLUDE.test(arg));
+    found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) => {
+      const searchPath = result.code === 0 ? parseSearchPath(result.stderr.toString(), cwd) : undefined;
+      return searchPath && forced ? { ...searchPath, forcedIncludeDir: path.resolve(cwd) } : searchPath;
+    });
     if (searchPaths.size >= MAX_ENTRIES) searchPaths.clear();
     searchPaths.set(key, found);
     found.catch(() => searchPaths.delete(key));

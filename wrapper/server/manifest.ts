@@ -207,7 +207,8 @@ function join(dir: string, relative: string): string {
  * recorded only if absent now:
  * - for each header: the same relative name in every search directory before the one it was
  *   found in, and in the includer directories (searched first for #include "..."): the
- *   directories of the source and of every non-system header;
+ *   directories of the source and of every non-system header, and the working directory
+ *   (searched first for -include/-imacros files) when there are such flags;
  * - the directories the compiler ignored because they did not exist (their appearance changes
  *   the search path);
  * - every name probed with __has_include, in all those directories (a failed probe leaves no
@@ -235,7 +236,12 @@ export function buildManifestEntry(
   }
   const searchDirs = [...new Set([...searchPath.quote, ...searchPath.angle])];
   const under = (file: string, dir: string): boolean => file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-  const includerDirs = [...new Set([source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)))];
+  const includerDirs = [
+    ...new Set([
+      ...[source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)),
+      ...(searchPath.forcedIncludeDir ? [searchPath.forcedIncludeDir] : []),
+    ]),
+  ];
 
   const present = existenceChecker();
   const absent = new Set<string>(searchPath.missing.filter((dir) => !exists(dir)));
