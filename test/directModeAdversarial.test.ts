@@ -184,15 +184,19 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
   // real gcc waits 4 s after the compile step (not after -E), to hold that window open.
   describe('changes while the compile runs', () => {
     let slowGcc: string;
+    let slowStart: string;
     before(() => {
+      // this one waits before the compile step instead: after -E, before the compiler reads
+      slowStart = path.join(sandbox.dir, 'slow-start-gcc');
+      fs.writeFileSync(slowStart, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\nfor a in "$@"; do [ "$a" = "-c" ] && sleep 4; done\nexec gcc "$@"\n', { mode: 0o755 });
       slowGcc = path.join(sandbox.dir, 'slow-gcc');
       fs.writeFileSync(slowGcc, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\ngcc "$@"; status=$?\nfor a in "$@"; do [ "$a" = "-c" ] && sleep 4; done\nexit $status\n', { mode: 0o755 });
     });
 
     /** starts a warmcc compile with the slow compiler; resolves with its exit status */
-    function slowCompile(dir: string, args: string[]): Promise<number | null> {
+    function slowCompile(dir: string, args: string[], compiler = slowGcc): Promise<number | null> {
       return new Promise((resolve) => {
-        const child = spawn(warmccBin, [slowGcc, ...args, '-c', 'src/main.c', '-o', 'obj/main.o'], { cwd: dir, env: sandbox.env, stdio: 'ignore' });
+        const child = spawn(warmccBin, [compiler, ...args, '-c', 'src/main.c', '-o', 'obj/main.o'], { cwd: dir, env: sandbox.env, stdio: 'ignore' });
         child.on('exit', (code) => resolve(code));
       });
     }
@@ -224,6 +228,18 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
       const direct = hits().direct;
       assert.equal(compile(dir, args, slowGcc), '2', 'the next compile must use inc1/cfg.h');
       assert.equal(hits().direct, direct, 'not a direct hit');
+    });
+
+    test('a header edited between preprocessing and compiling: its object is not stored under the old text\'s key', async () => {
+      const dir = project('editbetween', { 'src/main.c': program('editbetween', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 1\n' });
+      const compiling = slowCompile(dir, [], slowStart);
+      await settle(1500); // preprocessed (with value 1) by now; the compile step has not started
+      writeOld(dir, { 'src/cfg.h': '#define CFG_VALUE 2\n' }, 600);
+      assert.equal(await compiling, 0);
+      assert.equal(runObject(dir, 'obj/main.o'), '2', 'setup: the compile read the edited header');
+      await settle(500);
+      writeOld(dir, { 'src/cfg.h': '#define CFG_VALUE 1\n' }, 600); // back to the preprocessed text
+      assert.equal(compile(dir, [], slowStart), '1', 'the object for value 1 must not be the one built with value 2');
     });
   });
 });

@@ -19,6 +19,7 @@ import type { CompiledNotification } from '../shared/rpcMethods';
 import { fileFacts } from './fileFacts';
 import { includedFiles } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
+import { snapshotInputs } from './inputSnapshot';
 import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
@@ -154,7 +155,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
       return reply;
     }
   }
-  const reply = await compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started });
+  const changedInput = snapshotInputs([sourcePath, ...includedFiles(preprocessed.stdout, request.cwd).map((include) => include.file)]);
+  const reply = await compileAndMaybeStore(request, context, { compiler, parsed, env, file, key, recache: switches.recache, signal, started, changedInput });
   if (reply.kind === 'exit' && reply.code === 0) remember();
   return reply;
 }
@@ -225,6 +227,8 @@ interface CompileJob {
   recache: boolean;
   signal: AbortSignal;
   started: number;
+  /** a file read by the compile that changed while it ran, if any: then nothing is stored */
+  changedInput?: () => string | undefined;
 }
 
 async function compileAndMaybeStore(request: CompileRequest, context: CompileContext, job: CompileJob): Promise<CompileReply> {
@@ -252,6 +256,11 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
   } catch (error) {
     stats.writeError();
     context.log(`not storing ${job.file}: ${(error as Error).message}`);
+    return replayed(parsed, request, 0, result.stdout, result.stderr);
+  }
+  const changed = job.changedInput?.();
+  if (changed) {
+    context.log(`not storing ${job.file}: ${changed} changed while it compiled`);
     return replayed(parsed, request, 0, result.stdout, result.stderr);
   }
   const key = job.key;
