@@ -155,6 +155,41 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     assert.ok(notCacheable('precompiled header input') > 0, JSON.stringify(sandbox.stats()));
   });
 
+  describe('clang: a precompiled -include (cfg.h.pch, used by clang in place of cfg.h)', { skip: which('clang') ? false : 'clang is not installed' }, () => {
+    /** compiles with clang through warmcc (or plain clang) and returns the printed value */
+    const clangValue = (dir: string, viaWarmcc: boolean): string => {
+      const args = ['-include', 'cfg.h', '-c', 'src/main.c', '-o', viaWarmcc ? 'obj/main.o' : 'obj/plain.o'];
+      const result = viaWarmcc ? sandbox.run(['clang', ...args], { cwd: dir }) : spawnSync('clang', args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      return runObject(dir, viaWarmcc ? 'obj/main.o' : 'obj/plain.o');
+    };
+    const buildPch = (dir: string): void => {
+      writeOld(dir, { 'pchsrc/cfg.h': '#define CFG_VALUE 5\n' });
+      const built = spawnSync('clang', ['-x', 'c-header', 'pchsrc/cfg.h', '-o', 'cfg.h.pch'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(built.status, 0, built.stderr);
+    };
+
+    test('appearing after the manifest was recorded', () => {
+      const dir = project('clangpch1', { 'src/main.c': program('clangpch1', ''), 'cfg.h': '#define CFG_VALUE 1\n' });
+      assert.equal(clangValue(dir, true), '1');
+      assert.equal(clangValue(dir, true), '1');
+      buildPch(dir);
+      assert.equal(clangValue(dir, false), '5', 'setup: clang uses cfg.h.pch');
+      assert.equal(clangValue(dir, true), '5');
+    });
+
+    test('removed after a compile that used it', () => {
+      const dir = project('clangpch2', { 'src/main.c': program('clangpch2', ''), 'cfg.h': '#define CFG_VALUE 1\n' });
+      buildPch(dir);
+      assert.equal(clangValue(dir, true), '5');
+      assert.equal(clangValue(dir, true), '5');
+      fs.rmSync(path.join(dir, 'cfg.h.pch'));
+      assert.equal(clangValue(dir, false), '1', 'setup: clang uses cfg.h again');
+      assert.equal(clangValue(dir, true), '1');
+      assert.ok(skipped('precompiled header') > 0);
+    });
+  });
+
   test('.incbin in inline assembly: a changed included binary is noticed (never cached, in either mode)', () => {
     const source = `__asm__(".section .rodata\\n.global blob\\nblob: .incbin \\"data.bin\\"\\n.text");\nextern const unsigned char blob[];\n#define CFG_VALUE (blob[0] - '0')\n${program('incbin', '')}`;
     const dir = project('incbin', { 'src/main.c': source, 'data.bin': '1' });

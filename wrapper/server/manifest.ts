@@ -186,7 +186,8 @@ export type RecordRefusal =
   | '__has_include with a computed name'
   | '#pragma GCC dependency'
   | 'no line markers (-P)'
-  | 'specs file (-specs=)';
+  | 'specs file (-specs=)'
+  | 'precompiled header';
 
 /** Command lines whose compiles a manifest cannot describe: -P leaves the preprocessed output
  *  without the line markers that list the files read; a specs file can change the include path
@@ -196,6 +197,8 @@ export function unsupportedInDirectMode(args: readonly string[]): RecordRefusal 
   if (args.some((arg) => /^--?specs(=|$)/.test(arg))) return 'specs file (-specs=)';
   return undefined;
 }
+
+const PRECOMPILED = ['.gch', '.pch'];
 
 /** Joins without lexical normalisation, so `..` resolves like the compiler's (through symlinks). */
 function join(dir: string, relative: string): string {
@@ -239,7 +242,7 @@ export function buildManifestEntry(
   const includerDirs = [
     ...new Set([
       ...[source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)),
-      ...(searchPath.forcedIncludeDir ? [searchPath.forcedIncludeDir] : []),
+      ...(searchPath.forcedIncludes ? [searchPath.forcedIncludes.cwd] : []),
     ]),
   ];
 
@@ -269,8 +272,23 @@ export function buildManifestEntry(
     }
   }
   // gcc compiles with header.h.gch instead of header.h when one appears next to it (but -E
-  // reads the header): the manifest must stop matching then
-  for (const { file } of includes) addIfAbsent(`${file}.gch`);
+  // reads the header), clang with header.h.pch/.gch for an -include: the manifest must stop
+  // matching then
+  for (const { file } of includes) for (const extension of PRECOMPILED) addIfAbsent(`${file}${extension}`);
+  // clang loads a precompiled -include (its line markers then name the header it was built
+  // from, not the .pch): a manifest could not notice the .pch going away or changing
+  if (searchPath.forcedIncludes) {
+    const { cwd, names } = searchPath.forcedIncludes;
+    for (const name of names) {
+      for (const dir of name.startsWith('/') ? [''] : [cwd, ...searchDirs]) {
+        for (const extension of PRECOMPILED) {
+          const candidate = dir ? join(dir, `${name}${extension}`) : `${name}${extension}`;
+          if (present(candidate)) return 'precompiled header';
+          absent.add(candidate);
+        }
+      }
+    }
+  }
   if (appearedSince) return 'file modified too recently';
   return { files, absent: [...absent], resultKey };
 }
