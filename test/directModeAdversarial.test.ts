@@ -124,6 +124,11 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     expectNoStaleHit(dir, ['-include', 'cfg.h', '-Iinc'], () => writeOld(dir, { 'cfg.h': '#define CFG_VALUE 2\n' }), '2');
   });
 
+  test('a quote include in a system header (-isystem) resolved further on, then created next to that header: the new one is used', () => {
+    const dir = project('sysquote', { 'src/main.c': program('sysquote', '#include <sub/top.h>'), 'sys1/sub/top.h': '#include "cfg.h"\n', 'sys2/cfg.h': '#define CFG_VALUE 1\n' });
+    expectNoStaleHit(dir, ['-isystem', 'sys1', '-isystem', 'sys2'], () => writeOld(dir, { 'sys1/sub/cfg.h': '#define CFG_VALUE 2\n' }), '2');
+  });
+
   test('#pragma GCC dependency with -Werror: a dependency newer than the source fails the compile, as with gcc', () => {
     const dir = project('pragmadep', { 'src/main.c': `#pragma GCC dependency "dep.txt"\n${program('pragmadep', '#define CFG_VALUE 1')}`, 'src/dep.txt': 'x\n' });
     writeOld(dir, { 'src/dep.txt': 'x\n' }, 600); // older than the source

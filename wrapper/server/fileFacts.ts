@@ -16,6 +16,9 @@ export interface FileFacts {
   /** `#pragma GCC dependency` (or its _Pragma form): whether it warns, or with -Werror fails,
    *  depends on another file's mtime, which no manifest records */
   usesDependencyPragma: boolean;
+  /** an #include/#include_next that is not <...> ("..." or a macro): searched in the file's
+   *  own directory first */
+  hasQuoteIncludes: boolean;
   mtimeMs: number;
 }
 
@@ -25,6 +28,7 @@ const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buf
 const MAX_ENTRIES = 100_000;
 const HAS_INCLUDE = '__has_include';
 const DEPENDENCY_PRAGMA = /\bGCC\s+dependency\b/;
+const QUOTE_INCLUDE = /^[ \t]*#[ \t]*include(?:_next)?[ \t]*[^<\s]/m;
 const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
 const PROBE_START = /__has_include(?:_next)?\s*\(/y;
 
@@ -73,6 +77,7 @@ export function fileFacts(file: string): FileFacts | undefined {
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
     hasIncludeProbes: hasIncludeProbes(content),
     usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(content.toString('latin1')),
+    hasQuoteIncludes: QUOTE_INCLUDE.test(content.toString('latin1')),
     mtimeMs: stat.mtimeMs,
   };
   // A file changed moments ago may change again within the same timestamp tick, leaving the

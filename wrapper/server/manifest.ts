@@ -210,7 +210,8 @@ function join(dir: string, relative: string): string {
  * recorded only if absent now:
  * - for each header: the same relative name in every search directory before the one it was
  *   found in, and in the includer directories (searched first for #include "..."): the
- *   directories of the source and of every non-system header, and the working directory
+ *   directories of the source and of every header that is not a system header or has quote
+ *   includes, and the working directory
  *   (searched first for -include/-imacros files) when there are such flags;
  * - the directories the compiler ignored because they did not exist (their appearance changes
  *   the search path);
@@ -241,7 +242,8 @@ export function buildManifestEntry(
   const under = (file: string, dir: string): boolean => file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   const includerDirs = [
     ...new Set([
-      ...[source, ...includes.filter((include) => !include.system).map((include) => include.file)].map((file) => path.dirname(file)),
+      // system headers too when they have quote includes (e.g. under an -isystem directory)
+      ...[source, ...includes.filter((include) => !include.system || fileFacts(include.file)?.hasQuoteIncludes).map((include) => include.file)].map((file) => path.dirname(file)),
       ...(searchPath.forcedIncludes ? [searchPath.forcedIncludes.cwd] : []),
     ]),
   ];
