@@ -95,6 +95,14 @@ describe('manifests', () => {
     assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
   });
 
+  test('recording refuses #embed and __has_embed (the embedded file leaves no line marker), #pragma GCC dependency', () => {
+    const none = { quote: [], angle: [], missing: [] };
+    assert.equal(buildManifestEntry(write('embed1.c', 'const char d[] = {\n  #embed "data.bin"\n};\n'), [], none, 'r', false), '#embed');
+    assert.equal(buildManifestEntry(write('embed2.c', '#if __has_embed("data.bin")\n#endif\n'), [], none, 'r', false), '#embed');
+    assert.equal(buildManifestEntry(write('dep.c', '_Pragma("GCC dependency \\"parse.y\\"")\n'), [], none, 'r', false), '#pragma GCC dependency');
+    assert.notEqual(typeof buildManifestEntry(write('plain.c', '/* embedded systems */ int embed;\n'), [], none, 'r', false), 'string');
+  });
+
   test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
     const { hasIncludeProbes } = await import('../wrapper/server/fileFacts');
     assert.deepEqual(hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')), ['sys/single_threaded.h', 'opt.h']);

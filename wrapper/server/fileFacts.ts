@@ -19,6 +19,8 @@ export interface FileFacts {
   /** an #include/#include_next that is not <...> ("..." or a macro): searched in the file's
    *  own directory first */
   hasQuoteIncludes: boolean;
+  /** #embed or __has_embed (C23; gcc 15, clang 19): the embedded file leaves no line marker */
+  usesEmbed: boolean;
   mtimeMs: number;
 }
 
@@ -28,6 +30,7 @@ const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buf
 const MAX_ENTRIES = 100_000;
 const HAS_INCLUDE = '__has_include';
 const DEPENDENCY_PRAGMA = /\bGCC\s+dependency\b/;
+const EMBED = /^[ \t]*#[ \t]*embed\b|__has_embed\b/m;
 const QUOTE_INCLUDE = /^[ \t]*#[ \t]*include(?:_next)?[ \t]*[^<\s]/m;
 const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
 const PROBE_START = /__has_include(?:_next)?\s*\(/y;
@@ -78,6 +81,7 @@ export function fileFacts(file: string): FileFacts | undefined {
     hasIncludeProbes: hasIncludeProbes(content),
     usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(content.toString('latin1')),
     hasQuoteIncludes: QUOTE_INCLUDE.test(content.toString('latin1')),
+    usesEmbed: content.includes('embed') && EMBED.test(content.toString('latin1')),
     mtimeMs: stat.mtimeMs,
   };
   // A file changed moments ago may change again within the same timestamp tick, leaving the

@@ -187,7 +187,8 @@ export type RecordRefusal =
   | '#pragma GCC dependency'
   | 'no line markers (-P)'
   | 'specs file (-specs=)'
-  | 'precompiled header';
+  | 'precompiled header'
+  | '#embed';
 
 /** Command lines whose compiles a manifest cannot describe: -P leaves the preprocessed output
  *  without the line markers that list the files read; a specs file can change the include path
@@ -235,6 +236,7 @@ export function buildManifestEntry(
     if (facts.usesTimeMacros && !allowTimeMacros) return 'time macros';
     if (facts.hasIncludeProbes === 'unparsable') return '__has_include with a computed name';
     if (facts.usesDependencyPragma) return '#pragma GCC dependency';
+    if (facts.usesEmbed) return '#embed';
     if (facts.hasIncludeProbes.length) probes.push({ file, names: facts.hasIncludeProbes });
     files.push([file, facts.hash]);
   }
