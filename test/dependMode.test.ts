@@ -160,6 +160,26 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     assert.ok((c.skipped['file modified too recently'] ?? 0) > (before.skipped['file modified too recently'] ?? 0), 'counted');
   });
 
+  test('.incbin (the assembler reads a file no dependency list names) is never served from the cache', () => {
+    const source = '__asm__(".section .rodata\\n.global blob\\nblob: .incbin \\"data.bin\\"\\n.text");\nextern const unsigned char blob[];\n#include <stdio.h>\nint main(void) { printf("%c\\n", blob[0]); return 0; }\n';
+    writeFiles(dir, { 'blob.c': source, 'data.bin': '1' });
+    age(dir, ['blob.c', 'data.bin']);
+    const build = (): string => {
+      fs.rmSync(path.join(dir, 'blob.o'), { force: true });
+      const result = sandbox.run([compiler, '-c', 'blob.c', '-o', 'blob.o'], { cwd: dir });
+      assert.equal(result.status, 0, result.stderr);
+      const link = spawnSync(GCC!, ['blob.o', '-o', 'blobprog'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(link.status, 0, link.stderr);
+      return spawnSync(path.join(dir, 'blobprog'), { encoding: 'utf8' }).stdout.trim();
+    };
+    assert.equal(build(), '1');
+    assert.equal(build(), '1');
+    fs.writeFileSync(path.join(dir, 'data.bin'), '2');
+    age(dir, ['data.bin']);
+    assert.equal(build(), '2', 'the changed binary is compiled in, not an old object');
+    assert.ok((counters().skipped['assembler .incbin/.include'] ?? 0) >= 2, 'counted');
+  });
+
   test('a failing compile stores nothing and leaves no temporary file', () => {
     writeFiles(dir, { 'broken.c': 'int broken(void) { return undeclared; }\n' });
     age(dir, ['broken.c']);

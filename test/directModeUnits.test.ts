@@ -95,6 +95,14 @@ describe('manifests', () => {
     assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
   });
 
+  test('recording refuses #embed and __has_embed (the embedded file leaves no line marker), #pragma GCC dependency', () => {
+    const none = { quote: [], angle: [], missing: [] };
+    assert.equal(buildManifestEntry(write('embed1.c', 'const char d[] = {\n  #embed "data.bin"\n};\n'), [], none, 'r', false), '#embed');
+    assert.equal(buildManifestEntry(write('embed2.c', '#if __has_embed("data.bin")\n#endif\n'), [], none, 'r', false), '#embed');
+    assert.equal(buildManifestEntry(write('dep.c', '_Pragma("GCC dependency \\"parse.y\\"")\n'), [], none, 'r', false), '#pragma GCC dependency');
+    assert.notEqual(typeof buildManifestEntry(write('plain.c', '/* embedded systems */ int embed;\n'), [], none, 'r', false), 'string');
+  });
+
   test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
     const { hasIncludeProbes } = await import('../wrapper/server/fileFacts');
     assert.deepEqual(hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')), ['sys/single_threaded.h', 'opt.h']);
@@ -115,5 +123,54 @@ describe('manifests', () => {
     for (let i = 0; i < 40; i++) manifest = withEntry(manifest, { files: [], absent: [], resultKey: `k${i}` });
     assert.equal(manifest!.entries.length, 16);
     assert.equal(manifest!.entries[0]!.resultKey, 'k39');
+  });
+
+  const hash = (digit: string): string => digit.repeat(64);
+  const twoEntries = {
+    entries: [
+      { files: [['/p/src/a.c', hash('1')], ['/usr/include/stdio.h', hash('2')], ['/p/inc/x.h', hash('3')]] as [string, string][], absent: ['/p/src/x.h', '/p/inc/stdio.h', '/notyet'], resultKey: 'r2' },
+      { files: [['/p/src/a.c', hash('1')], ['/usr/include/stdio.h', hash('2')], ['/p/inc/x.h', hash('4')]] as [string, string][], absent: ['/p/inc/stdio.h', '/p/src/x.h'], resultKey: 'r1' },
+    ],
+  };
+
+  test('WCM2 round-trips entries that share files, changed hashes and absent paths in any order', () => {
+    const bytes = encodeManifest(twoEntries);
+    assert.equal(bytes.subarray(0, 4).toString(), 'WCM2');
+    assert.deepEqual(decodeManifest(bytes), twoEntries);
+    assert.throws(() => encodeManifest({ entries: [{ files: [['rel/a.h', hash('1')]], absent: [], resultKey: 'r' }] }), /not absolute: rel\/a.h/);
+  });
+
+  test('a WCM2 manifest that is damaged, truncated, of the old format or inconsistent inside is absent', async () => {
+    const zlib = await import('node:zlib');
+    const bytes = encodeManifest(twoEntries);
+    for (let at = 4; at < bytes.length; at += 7) {
+      const flipped = Buffer.from(bytes);
+      flipped[at]! ^= 0x01;
+      assert.equal(decodeManifest(flipped), undefined, `bit flipped at byte ${at}`);
+    }
+    assert.equal(decodeManifest(bytes.subarray(0, bytes.length - 1)), undefined, 'truncated');
+    const oldFormat = Buffer.concat([Buffer.from('WCM1'), Buffer.alloc(4), Buffer.from(JSON.stringify(twoEntries))]);
+    assert.equal(decodeManifest(oldFormat), undefined, 'WCM1');
+    // a well-formed container around a body that does not hold together
+    const wrap = (body: unknown): Buffer => {
+      const json = Buffer.from(JSON.stringify(body));
+      const header = Buffer.alloc(12);
+      header.write('WCM2');
+      header.writeUInt32LE(json.length, 4);
+      header.writeUInt32LE(zlib.crc32(json), 8);
+      return Buffer.concat([header, zlib.brotliCompressSync(json)]);
+    };
+    const valid = { dirs: ['/p'], files: [0, 'a.h', hash('1')], absent: [0, 'b.h'], entries: [{ resultKey: 'r', files: [0, 1], absent: [0, 1] }] };
+    assert.deepEqual(decodeManifest(wrap(valid)), { entries: [{ files: [['/p/a.h', hash('1')]], absent: ['/p/b.h'], resultKey: 'r' }] });
+    for (const [what, body] of [
+      ['file index out of range', { ...valid, entries: [{ resultKey: 'r', files: [0, 2], absent: [0, 1] }] }],
+      ['directory index out of range', { ...valid, files: [1, 'a.h', hash('1')] }],
+      ['hash not hex', { ...valid, files: [0, 'a.h', 'xyz'] }],
+      ['name with a slash', { ...valid, absent: [0, '../b.h'] }],
+      ['missing result key', { ...valid, entries: [{ files: [0, 1], absent: [0, 1] }] }],
+      ['not an object', [1, 2, 3]],
+    ] as const) {
+      assert.equal(decodeManifest(wrap(body)), undefined, what);
+    }
   });
 });

@@ -40,6 +40,8 @@ if (skipReason) process.stderr.write(`extensionUi.test.ts: skipped: ${skipReason
 interface Stats {
   cacheHits: number;
   cacheMisses: number;
+  directHits: number;
+  preprocessedHits: number;
   compileRequests: number;
   hitRate: number;
   cacheEntries: number;

@@ -25,10 +25,12 @@ import { fileFacts } from './fileFacts';
 import { parseDependencyFile } from './dependencyFile';
 import { includedFiles, type IncludedFile } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
-import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry, type ManifestEntry } from './manifest';
+import { snapshotInputs } from './inputSnapshot';
+import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { Stats } from './stats';
+import { unreadInputReason } from './unreadDirectives';
 
 export type CompileReply =
   | { kind: 'exit'; code: number; stdout: Buffer; stderr: Buffer }
@@ -163,10 +165,12 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     else return compileInDependMode(request, context, { ...job, dependFile: parsed.outputs.depFile ?? temporaryDependencyFile() }, directKey, recording);
   }
 
-  // gcc writes the working directory into -g preprocessed output; it is mapped away in the object
+  // gcc writes the working directory into -g preprocessed output; it is mapped away in the object.
+  // -fpch-preprocess: gcc marks where the compile would load a .gch instead of the header
   const preprocessArgs = [
     ...parsed.preprocessorArgs,
     ...(debugMap.length && identity.family === 'gcc' ? ['-fno-working-directory'] : []),
+    ...(identity.family === 'gcc' ? ['-fpch-preprocess'] : []),
     '-E',
     ...(parsed.explicitLanguage ? ['-x', parsed.language] : []),
     parsed.inputFile,
@@ -177,6 +181,12 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   if (preprocessed.code !== 0) {
     // e.g. a missing header: the real compile reports it properly (and is not cached)
     return compileAndMaybeStore(request, context, job);
+  }
+
+  const unread = unreadInputReason(preprocessed.stdout, parsed.language);
+  if (unread) {
+    stats.notCacheable(parsed.inputFile, unread);
+    return { kind: 'runLocally', reason: unread };
   }
 
   const key = computeCacheKey({ ...keyInputs, preprocessed: preprocessed.stdout });
@@ -194,7 +204,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
       return reply;
     }
   }
-  const reply = await compileAndMaybeStore(request, context, { ...job, key });
+  const changedInput = snapshotInputs([sourcePath, ...includedFiles(preprocessed.stdout, request.cwd).map((include) => include.file)]);
+  const reply = await compileAndMaybeStore(request, context, { ...job, key, changedInput });
   if (reply.kind === 'exit' && reply.code === 0) remember();
   return reply;
 }
@@ -281,6 +292,11 @@ function rememberManifest(context: CompileContext, recording: ManifestRecording,
  *  counted) when direct mode cannot trust it. */
 async function buildRecordedEntry(context: CompileContext, recording: ManifestRecording): Promise<ManifestEntry | undefined> {
   const { parsed, location } = recording;
+  const unsupported = unsupportedInDirectMode([...parsed.preprocessorArgs, ...parsed.keyArgs]);
+  if (unsupported) {
+    context.stats.directModeSkipped(unsupported);
+    return undefined;
+  }
   const searchPath = await includeSearchPath(recording.compiler, parsed.preprocessorArgs, parsed.language, location.cwd, recording.env);
   if (!searchPath) {
     context.stats.directModeSkipped('include search path unknown');
@@ -340,6 +356,8 @@ interface CompileJob {
   extraArgs: string[];
   /** depend mode: the dependency file; `-MD -MF` it is added when the user asked for none */
   dependFile: string | undefined;
+  /** a file read by the compile that changed while it ran, if any: then nothing is stored */
+  changedInput?: () => string | undefined;
 }
 
 async function compileAndMaybeStore(request: CompileRequest, context: CompileContext, job: CompileJob): Promise<CompileReply> {
@@ -368,6 +386,11 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
   } catch (error) {
     stats.writeError();
     context.log(`not storing ${job.file}: ${(error as Error).message}`);
+    return replayed(parsed, request, 0, result.stdout, result.stderr);
+  }
+  const changed = job.changedInput?.();
+  if (changed) {
+    context.log(`not storing ${job.file}: ${changed} changed while it compiled`);
     return replayed(parsed, request, 0, result.stdout, result.stderr);
   }
   const entry: CacheEntry = { files, stdout: result.stdout, stderr: result.stderr, compileMs: result.ms };

@@ -13,6 +13,17 @@ export interface FileFacts {
   /** header names probed with __has_include/__has_include_next: their absence matters too;
    *  'unparsable' when a probe's argument is not a literal name (e.g. a macro) */
   hasIncludeProbes: string[] | 'unparsable';
+  /** `#pragma GCC dependency` (or its _Pragma form): whether it warns, or with -Werror fails,
+   *  depends on another file's mtime, which no manifest records */
+  usesDependencyPragma: boolean;
+  /** an #include/#include_next that is not <...> ("..." or a macro): searched in the file's
+   *  own directory first */
+  hasQuoteIncludes: boolean;
+  /** #embed or __has_embed (C23; gcc 15, clang 19): the embedded file leaves no line marker */
+  usesEmbed: boolean;
+  /** `.incbin` or `.include` (assembler directives, also in inline asm): the assembler reads a
+   *  file the preprocessor never sees */
+  usesAssemblerInput: boolean;
   mtimeMs: number;
 }
 
@@ -21,6 +32,10 @@ export const TOO_RECENT_MS = 2000;
 const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buffer.from(macro));
 const MAX_ENTRIES = 100_000;
 const HAS_INCLUDE = '__has_include';
+const DEPENDENCY_PRAGMA = /\bGCC\s+dependency\b/;
+const ASSEMBLER_INPUT = /\.incbin\b|(?:^|["\s;])\.include\b/m;
+const EMBED = /^[ \t]*#[ \t]*embed\b|__has_embed\b/m;
+const QUOTE_INCLUDE = /^[ \t]*#[ \t]*include(?:_next)?[ \t]*[^<\s]/m;
 const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
 const PROBE_START = /__has_include(?:_next)?\s*\(/y;
 
@@ -68,11 +83,16 @@ export function fileFacts(file: string): FileFacts | undefined {
     hash: createHash('sha256').update(content).digest('hex'),
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
     hasIncludeProbes: hasIncludeProbes(content),
+    usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(content.toString('latin1')),
+    hasQuoteIncludes: QUOTE_INCLUDE.test(content.toString('latin1')),
+    usesEmbed: content.includes('embed') && EMBED.test(content.toString('latin1')),
+    usesAssemblerInput: (content.includes('.incbin') || content.includes('.include')) && ASSEMBLER_INPUT.test(content.toString('latin1')),
     mtimeMs: stat.mtimeMs,
   };
-  // a file changed within the last moments may change again within the same mtime tick (same
-  // size, mtime, ctime): hash it afresh until it has settled
-  if (stat.mtimeMs < Date.now() - TOO_RECENT_MS && stat.ctimeMs < Date.now() - TOO_RECENT_MS) {
+  // A file changed moments ago may change again within the same timestamp tick, leaving the
+  // same size, mtime, ctime and inode: trust the stat key only for files settled since.
+  // (ctime too: a replacement by rename keeps its old mtime)
+  if (Math.max(stat.mtimeMs, stat.ctimeMs) < Date.now() - TOO_RECENT_MS) {
     if (cache.size >= MAX_ENTRIES) cache.clear();
     cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
   }
@@ -122,6 +142,16 @@ export function exists(file: string): boolean {
   try {
     fs.statSync(file);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** whether the file's mtime is later than `sinceMs` (false if it cannot be stat'ed); mtime, like
+ *  the rule for recorded files, so that a file given an old mtime counts as settled */
+export function modifiedSince(file: string, sinceMs: number): boolean {
+  try {
+    return fs.statSync(file).mtimeMs > sinceMs;
   } catch {
     return false;
   }

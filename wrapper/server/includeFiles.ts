@@ -11,6 +11,14 @@ export interface IncludedFile {
   system: boolean;
 }
 
+/** `..` stays as the compiler wrote it: `inc/link/../cfg.h` through a symlinked directory is the
+ *  target's parent's cfg.h for the kernel (and the compiler), but inc/cfg.h after lexical
+ *  normalisation — a different file to hash. Other paths are normalised. */
+export function absolute(cwd: string, name: string): string {
+  if (!/(^|\/)\.\.(\/|$)/.test(name)) return path.resolve(cwd, name);
+  return name.startsWith('/') ? name : `${cwd.replace(/\/$/, '')}/${name}`;
+}
+
 export function includedFiles(preprocessed: Buffer, cwd: string): IncludedFile[] {
   const files = new Map<string, boolean>();
   const text = preprocessed.toString('latin1'); // markers are ASCII; latin1 keeps byte offsets cheap
@@ -24,7 +32,7 @@ export function includedFiles(preprocessed: Buffer, cwd: string): IncludedFile[]
         const name = match[1]!.replace(/\\(.)/g, '$1');
         // <built-in>, <command-line>, and gcc's "/cwd//" working-directory marker are not files
         if (!name.startsWith('<') && !name.endsWith('/')) {
-          const file = path.resolve(cwd, Buffer.from(name, 'latin1').toString('utf8'));
+          const file = absolute(cwd, Buffer.from(name, 'latin1').toString('utf8'));
           const system = / 3\b/.test(match[2] ?? '');
           files.set(file, (files.get(file) ?? true) && system);
         }

@@ -15,6 +15,21 @@ export interface SearchPath {
   /** directories of the command line that the compiler ignored because they did not exist:
    *  if one appears later, the search path changes */
   missing: string[];
+  /** -include/-imacros files as named on the command line, and the working directory, where
+   *  the compiler looks for them first */
+  forcedIncludes?: { cwd: string; names: string[] };
+}
+
+/** the file names of -include/-imacros (separate, concatenated or --name= forms) */
+export function forcedIncludeNames(args: readonly string[]): string[] {
+  const names: string[] = [];
+  args.forEach((arg, index) => {
+    const flag = /^--?(include|imacros)(=?)(.*)$/.exec(arg);
+    if (!flag) return;
+    const value = flag[3] || (flag[2] ? '' : args[index + 1]);
+    if (value) names.push(value);
+  });
+  return names;
 }
 
 const searchPaths = new Map<string, Promise<SearchPath | undefined>>();
@@ -50,9 +65,11 @@ export function includeSearchPath(
   const key = JSON.stringify([compiler, cwd, language, preprocessorArgs, includeEnvironment]);
   let found = searchPaths.get(key);
   if (!found) {
-    found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) =>
-      result.code === 0 ? parseSearchPath(result.stderr.toString(), cwd) : undefined,
-    );
+    const forced = forcedIncludeNames(preprocessorArgs);
+    found = runProcess(compiler, [...preprocessorArgs, '-E', '-v', '-x', language, '/dev/null'], { cwd, env }).then((result) => {
+      const searchPath = result.code === 0 ? parseSearchPath(result.stderr.toString(), cwd) : undefined;
+      return searchPath && forced.length ? { ...searchPath, forcedIncludes: { cwd: path.resolve(cwd), names: forced } } : searchPath;
+    });
     if (searchPaths.size >= MAX_ENTRIES) searchPaths.clear();
     searchPaths.set(key, found);
     found.catch(() => searchPaths.delete(key));
