@@ -76,9 +76,9 @@ export function compactManifest(manifest: Manifest): CompactManifest {
   const compact: CompactManifest = { dirs: [], files: [], absent: [], entries: [] };
   const dirs = new Map<string, number>();
   const split = (file: string): [number, string] => {
-    if (!file.startsWith('/')) throw new Error(`manifest path is not absolute: ${file}`);
+    // absolute, or relative to the working directory under WARMCC_BASEDIRS (baseDirs.ts)
     const slash = file.lastIndexOf('/');
-    const dir = file.slice(0, slash);
+    const dir = slash < 0 ? '.' : file.slice(0, slash);
     let index = dirs.get(dir);
     if (index === undefined) {
       dirs.set(dir, (index = dirs.size));
