@@ -185,7 +185,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
 
   const unread = unreadInputReason(preprocessed.stdout, parsed.language);
   if (unread) {
-    stats.notCacheable(parsed.inputFile, unread);
+    stats.notCacheable(file, unread);
     return { kind: 'runLocally', reason: unread };
   }
 
