@@ -10,7 +10,7 @@
 //                      <memory>, include layer-2 headers
 //   include/modules.h  prototypes of every module's entry point (extern "C")
 //   src/main.c, src/c_mod_NN.c, src/cxx_mod_NN.cpp
-//   Makefile           CC/CXX overridable, -O2 -g -Wall, -MMD -MP, objects in obj/, links bench_app
+//   Makefile           CC/CXX overridable, -O2 -g -Wall, -MD -MP (DEPFLAGS), objects in obj/, links bench_app
 //
 // Every source includes 5-12 project headers (plus system headers) and really uses them, so the
 // preprocessed text, the objects and the debug info are non-trivial. The program prints one
@@ -918,6 +918,8 @@ C_SRCS =${wrap(['src/main.c', ...cNames.map((n) => `src/${n}.c`)])}
 CXX_SRCS =${wrap(cxxNames.map((n) => `src/${n}.cpp`))}
 OBJS = $(C_SRCS:src/%.c=obj/%.o) $(CXX_SRCS:src/%.cpp=obj/%.o)
 DEPS = $(OBJS:.o=.d)
+# -MD (system headers too), as CMake writes it: depend modes need the full list
+DEPFLAGS ?= -MD -MP
 
 .PHONY: all clean
 
@@ -927,10 +929,10 @@ $(PROG): $(OBJS)
 \t$(CXX) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 obj/%.o: src/%.c | obj
-\t$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+\t$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 obj/%.o: src/%.cpp | obj
-\t$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c $< -o $@
+\t$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(DEPFLAGS) -c $< -o $@
 
 obj:
 \tmkdir -p obj

@@ -137,7 +137,10 @@ describe('manifests', () => {
     const bytes = encodeManifest(twoEntries);
     assert.equal(bytes.subarray(0, 4).toString(), 'WCM2');
     assert.deepEqual(decodeManifest(bytes), twoEntries);
-    assert.throws(() => encodeManifest({ entries: [{ files: [['rel/a.h', hash('1')]], absent: [], resultKey: 'r' }] }), /not absolute: rel\/a.h/);
+    // relative paths (base-dir compiles) keep their meaning: resolved against the compile's cwd
+    const relative = { entries: [{ files: [['../inc/a.h', hash('1')]] as [string, string][], absent: ['x.h'], resultKey: 'r' }] };
+    assert.deepEqual(decodeManifest(encodeManifest(relative))?.entries[0]?.files, relative.entries[0]!.files);
+    assert.deepEqual(decodeManifest(encodeManifest(relative))?.entries[0]?.absent, ['./x.h']);
   });
 
   test('a WCM2 manifest that is damaged, truncated, of the old format or inconsistent inside is absent', async () => {
