@@ -13,12 +13,14 @@ import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '..
 import type { CacheStorage } from '../storage/storage';
 import { computeCacheKey, computeDirectKey } from './cacheKey';
 import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
+import { journalRecord, type CompileTrace } from './compileTrace';
 import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
 import { parseDiagnostics } from './diagnosticsParser';
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { fileFacts } from './fileFacts';
 import { includedFiles } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
+import type { Journal } from './journal';
 import { buildManifestEntry, encodeManifest, matchManifest, readManifest, withEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
@@ -43,12 +45,30 @@ export interface CompileContext {
   compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
   track: (work: Promise<unknown>) => void;
+  /** recent requests, for `warmcc --explain` (absent: not journaled) */
+  journal?: Journal;
 }
 
 /** Variables that make the compiler write extra dependency files behind our back. */
 const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
 
+/** Handles the request and journals it (after the reply; see journal.ts). */
 export async function handleCompileRequest(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply> {
+  const trace: CompileTrace = { at: Date.now() };
+  const recache = requestSwitches(request.env).recache;
+  let reply: CompileReply | Error;
+  try {
+    reply = await handleCompile(request, context, signal, trace);
+  } catch (error) {
+    reply = error as Error;
+  }
+  const outcome = reply;
+  context.journal?.add(() => (outcome instanceof Error || outcome.kind !== 'error' ? journalRecord(request, trace, outcome, recache) : undefined));
+  if (reply instanceof Error) throw reply;
+  return reply;
+}
+
+async function handleCompile(request: CompileRequest, context: CompileContext, signal: AbortSignal, trace: CompileTrace): Promise<CompileReply> {
   const { stats } = context;
   const [invokedCompiler, ...args] = request.argv as [string, ...string[]];
   // a relative compiler path (./tools/gcc) is relative to the client, not to the server
@@ -63,6 +83,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   } catch (error) {
     context.log(`cannot identify compiler ${compiler}: ${(error as Error).message}`);
   }
+  trace.compilerPath = compiler;
+  trace.identity = identity;
   if (!identity) {
     stats.notCacheable(compiler, 'unknown compiler');
     return { kind: 'runLocally', reason: `unknown compiler ${compiler}` };
@@ -74,6 +96,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     stats.notCacheable(args.find((arg) => !arg.startsWith('-')) ?? compiler, parsed.reason);
     return { kind: 'runLocally', reason: parsed.reason };
   }
+  trace.compile = parsed;
   if (DEPENDENCY_ENVIRONMENT.some((name) => request.env[name] !== undefined)) {
     stats.notCacheable(parsed.inputFile, 'dependency output via environment');
     return { kind: 'runLocally', reason: 'dependency output via environment' };
@@ -93,6 +116,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     }
     const ms = performance.now() - started;
     stats.hit(file, parsed.language, ms, entry.compileMs, direct);
+    trace.served = direct ? 'direct' : 'preprocessed';
+    trace.resultKey = resultKey;
     context.debug(`${direct ? 'direct' : 'preprocessed'} hit ${file} ${resultKey.slice(0, 12)} ${ms.toFixed(1)}ms`);
     announce(context, request, parsed, 'hit', entry.stderr);
     return replayed(parsed, request, 0, entry.stdout, entry.stderr);
@@ -104,10 +129,12 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   if (context.directMode) {
     const source = fileFacts(sourcePath);
     if (source) {
-      directKey = computeDirectKey({ identity, compile: parsed, cwd: request.cwd, env: request.env, sourceHash: source.hash });
+      trace.sourceHash = source.hash;
+      directKey = computeDirectKey({ identity, compile: parsed, cwd: request.cwd, env: request.env, sourceHash: source.hash }, (trace.directKeyParts = []));
       if (!switches.recache) {
         const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
         const resultKey = manifest && matchManifest(manifest);
+        trace.manifestFiles = manifest?.entries.find((candidate) => candidate.resultKey === resultKey)?.files;
         const entry = resultKey ? await lookup(context, resultKey) : undefined;
         const reply = entry && (await restore(resultKey!, entry, true));
         if (reply) return reply;
@@ -123,7 +150,9 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     return compileAndMaybeStore(request, context, { compiler, parsed, env, file, key: undefined, recache: false, signal, started });
   }
 
-  const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env });
+  const key = computeCacheKey({ identity, compile: parsed, preprocessed: preprocessed.stdout, cwd: request.cwd, env: request.env }, (trace.keyParts = []));
+  trace.resultKey = key;
+  trace.preprocessed = preprocessed.stdout;
   // after the reply: what this compile read becomes a manifest entry for the next direct lookup
   const remember = (): void => {
     if (directKey) {

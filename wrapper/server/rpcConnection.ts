@@ -3,7 +3,7 @@
 
 import type * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification } from '../shared/rpcMethods';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import type { StatsSnapshot } from './stats';
 
 export interface ServerControl {
@@ -12,6 +12,7 @@ export interface ServerControl {
   zeroStats(): void;
   clearCache(): Promise<ClearCacheResult>;
   config(): object;
+  explain(params: ExplainParams): ExplainResult;
   stop(): void;
   onStatsChanged(listener: () => void): () => void;
   onCompiled(listener: (event: CompiledNotification) => void): () => void;
@@ -44,6 +45,7 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
   });
   connection.onRequest(RpcMethod.clearCache, () => control.clearCache());
   connection.onRequest(RpcMethod.config, () => control.config());
+  connection.onRequest(RpcMethod.explain, (params: ExplainParams) => control.explain(params));
   connection.onRequest(RpcMethod.stop, () => {
     setImmediate(() => control.stop());
     return null;

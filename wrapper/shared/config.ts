@@ -23,6 +23,8 @@ export interface WarmccConfig {
   directMode: boolean;
   /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros */
   sloppiness: string[];
+  /** bytes the request journal may take, current and rotated file together; 0 = off (WARMCC_JOURNAL_SIZE) */
+  journalSizeLimit: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -30,6 +32,7 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
+const DEFAULT_JOURNAL_SIZE = 4 * 1024 ** 2;
 
 /** Parses "10G", "500M", "64K", "1024" (bytes). Throws with the offending text. */
 export function parseSize(text: string, settingName: string): number {
@@ -88,6 +91,7 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
     directMode: isTruthy(env.WARMCC_DIRECT),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
+    journalSizeLimit: env.WARMCC_JOURNAL_SIZE ? parseSize(env.WARMCC_JOURNAL_SIZE, 'WARMCC_JOURNAL_SIZE') : DEFAULT_JOURNAL_SIZE,
   };
 }
 
