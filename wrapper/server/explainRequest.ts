@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { ExplainParams, ExplainResult } from '../shared/rpcMethods';
 import { explainMiss } from './explainMiss';
-import { formatExplanation } from './explainText';
+import { formatExplanation, summarizeExplanation } from './explainText';
 import { readJournal, recordsForSource } from './journal';
 
 export function explainFromJournal(journalFile: string, { file, cwd }: ExplainParams): ExplainResult {
@@ -14,5 +14,5 @@ export function explainFromJournal(journalFile: string, { file, cwd }: ExplainPa
   }
   const absolute = path.resolve(cwd, file);
   const explanation = explainMiss(absolute, recordsForSource(readJournal(journalFile), absolute));
-  return { explanation, text: formatExplanation(explanation, file), journalFile };
+  return { explanation, text: formatExplanation(explanation, file), summary: summarizeExplanation(explanation, file), journalFile };
 }

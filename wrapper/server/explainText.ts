@@ -80,3 +80,11 @@ export function formatExplanation(explanation: Explanation, shownFile = explanat
   }
   return lines.join('\n');
 }
+
+/** One line for a notification: the verdict, or the first change and how many more. */
+export function summarizeExplanation(explanation: Explanation, shownFile = explanation.file): string {
+  const { miss, changes } = explanation;
+  if (explanation.verdict !== 'changed' || !miss || !changes.length) return formatExplanation(explanation, shownFile).split('\n').at(-1)!;
+  const more = changes.length > 1 ? ` (and ${changes.length - 1} more ${changes.length === 2 ? 'change' : 'changes'})` : '';
+  return `${shownFile} missed: ${describeChange(changes[0]!, miss.cwd)}${more}`;
+}

@@ -25,6 +25,8 @@ export interface ExplainResult {
   explanation: Explanation;
   /** the explanation for people (the same text `warmcc --explain` prints) */
   text: string;
+  /** one line: the verdict, or the first change and how many more */
+  summary: string;
   journalFile: string;
 }
 
