@@ -7,7 +7,7 @@ import type { CompileRequest } from '../shared/protocol';
 import type { KeyParts } from './cacheKey';
 import type { CompilerIdentity } from './compilerIdentity';
 import { fileFacts } from './fileFacts';
-import { includedFiles } from './includeFiles';
+import { includedFiles, type IncludedFile } from './includeFiles';
 import { HASH_CHARS, type JournalOutcome, type JournalRecord } from './journal';
 
 export interface CompileTrace {
@@ -33,6 +33,22 @@ export type TracedReply =
   | { kind: 'error'; message: string };
 
 const short = (hash: string): string => hash.slice(0, HASH_CHARS);
+
+/** The include list of a preprocessed text by its result key (the key covers the text, so the
+ *  list is the same): a rebuild's hits skip re-reading megabytes of line markers. */
+const includesByKey = new Map<string, IncludedFile[]>();
+const MAX_REMEMBERED = 4096;
+
+function includesOf(trace: CompileTrace, cwd: string): IncludedFile[] {
+  const known = trace.resultKey ? includesByKey.get(trace.resultKey) : undefined;
+  if (known) return known;
+  const includes = includedFiles(trace.preprocessed!, cwd);
+  if (trace.resultKey) {
+    if (includesByKey.size >= MAX_REMEMBERED) includesByKey.clear();
+    includesByKey.set(trace.resultKey, includes);
+  }
+  return includes;
+}
 
 function outcomeOf(trace: CompileTrace, reply: TracedReply | Error, recache: boolean): { outcome: JournalOutcome; reason?: string } {
   if (reply instanceof Error) return { outcome: 'error', reason: reply.message };
@@ -68,7 +84,7 @@ export function journalRecord(request: CompileRequest, trace: CompileTrace, repl
   if (trace.served === 'direct' && trace.manifestFiles) {
     record.includes = trace.manifestFiles.filter(([file]) => file !== source).map(([file, hash]) => [file, short(hash)]);
   } else if (trace.preprocessed) {
-    record.includes = includedFiles(trace.preprocessed, request.cwd)
+    record.includes = includesOf(trace, request.cwd)
       .filter((include) => include.file !== source)
       .map((include): [string, string] => [include.file, short(fileFacts(include.file)?.hash ?? '')]);
   }

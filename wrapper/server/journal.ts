@@ -111,6 +111,8 @@ export class Journal {
   /** the file ends in a truncated line (a crash mid-write): start on a new line */
   private startNewLine = false;
   private lastError: string | undefined;
+  /** include set (as JSON) → its definitions' ids: a rebuild repeats the same sets */
+  private readonly includeSetIds = new Map<string, string>();
 
   /** limitBytes 0: the journal is off */
   constructor(
@@ -178,6 +180,16 @@ export class Journal {
     for (const id of encoded.ids) this.defined.add(id);
   }
 
+  private defineIncludes(includes: [string, string][], define: (value: Definition) => string): string {
+    const json = JSON.stringify(includes);
+    const known = this.includeSetIds.get(json);
+    if (known && this.defined.has(known)) return known;
+    const set = define(includes.map((include) => define(include)));
+    if (this.includeSetIds.size >= 1024) this.includeSetIds.clear();
+    this.includeSetIds.set(json, set);
+    return set;
+  }
+
   private encode(record: JournalRecord): { text: string; bytes: number; ids: string[] } {
     const lines: string[] = [];
     const ids: string[] = [];
@@ -199,7 +211,7 @@ export class Journal {
     if (record.preprocessorArgs) stored.cpp = define(record.preprocessorArgs);
     if (record.resultKey) stored.key = record.resultKey;
     if (record.sourceHash) stored.srcHash = record.sourceHash;
-    if (record.includes) stored.inc = define(record.includes.map((include) => define(include)));
+    if (record.includes) stored.inc = this.defineIncludes(record.includes, define);
     lines.push(JSON.stringify(stored));
     const text = lines.join('\n') + '\n';
     return { text, bytes: Buffer.byteLength(text), ids };
