@@ -191,6 +191,18 @@ describe('the journal file', { skip }, () => {
     sandbox.cleanup();
   });
 
+  test('WARMCC_JOURNAL_SIZE=0: nothing is written, and --explain says the journal is off', () => {
+    sandbox = createSandbox('explain-off', { WARMCC_JOURNAL_SIZE: '0' });
+    const dir = path.join(sandbox.dir, 'p');
+    writeFiles(dir, { 'a.c': 'int a(void) { return 1; }\n' });
+    compile(sandbox, dir, ['gcc', '-c', 'a.c', '-o', 'a.o']);
+    const result = sandbox.run(['--explain', 'a.c'], { cwd: dir });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /warmcc: the journal is off \(WARMCC_JOURNAL_SIZE=0\)/);
+    assert.equal(fs.existsSync(journalFile(sandbox)), false);
+    sandbox.cleanup();
+  });
+
   test('a corrupt or truncated line is skipped; without a server the CLI reads the journal itself', () => {
     sandbox = createSandbox('explain-corrupt');
     const dir = path.join(sandbox.dir, 'p');

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KeyParts } from '../wrapper/server/cacheKey';
+import { loadConfig } from '../wrapper/shared/config';
 import { explainMiss, listDifferences, type Change } from '../wrapper/server/explainMiss';
 import { formatExplanation } from '../wrapper/server/explainText';
 import { Journal, readJournal, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
@@ -75,10 +76,11 @@ describe('listDifferences', () => {
 });
 
 describe('explainMiss', () => {
-  test('no records: never seen', () => {
+  test('no records: never seen (a header gets a hint)', () => {
     const explanation = explainMiss(SOURCE, []);
     assert.equal(explanation.verdict, 'never seen');
     assert.equal(formatExplanation(explanation, 'a.c'), 'a.c: no request of this file in the journal.');
+    assert.match(formatExplanation(explainMiss('/p/a.h', []), 'a.h'), /a\.h: no request of this file in the journal\. Headers are not compiled on their own/);
   });
 
   test('only hits: no miss, the last request named', () => {
@@ -179,6 +181,15 @@ describe('explainMiss', () => {
   test('unknown include sets (a lost definition) are not compared', () => {
     const changes = explainMiss(SOURCE, [record({ outcome: 'hit', includes: undefined }), record({ resultKey: 'k2', sourceHash: 's2' })]).changes;
     assert.deepEqual(changes, [{ kind: 'source', before: 's1', after: 's2' }]);
+  });
+});
+
+describe('WARMCC_JOURNAL_SIZE', () => {
+  test('default 4 MiB, sizes with units, 0 turns it off, a bad value names the variable', () => {
+    assert.equal(loadConfig({}).journalSizeLimit, 4 * 1024 * 1024);
+    assert.equal(loadConfig({ WARMCC_JOURNAL_SIZE: '64K' }).journalSizeLimit, 64 * 1024);
+    assert.equal(loadConfig({ WARMCC_JOURNAL_SIZE: '0' }).journalSizeLimit, 0);
+    assert.throws(() => loadConfig({ WARMCC_JOURNAL_SIZE: 'lots' }), /WARMCC_JOURNAL_SIZE: cannot read size 'lots'/);
   });
 });
 

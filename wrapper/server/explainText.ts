@@ -58,7 +58,10 @@ export function describeChange(change: Change, cwd: string): string {
 /** The explanation as lines of text; `shownFile` is the file as the user named it. */
 export function formatExplanation(explanation: Explanation, shownFile = explanation.file): string {
   const { last, miss, comparedWith } = explanation;
-  if (explanation.verdict === 'never seen') return `${shownFile}: no request of this file in the journal.`;
+  if (explanation.verdict === 'never seen') {
+    const header = /\.(h|hh|hpp|hxx|inc|inl)$/i.test(shownFile) ? ' Headers are not compiled on their own: explain a source that includes it.' : '';
+    return `${shownFile}: no request of this file in the journal.${header}`;
+  }
   if (!miss) return `${shownFile}: not a miss — the last request was ${request(last!)}, and the journal has no miss of this file.`;
   const lines: string[] = [];
   if (last && last.at !== miss.at) lines.push(`${shownFile}: not a miss — the last request was ${request(last)}. Its last miss:`);

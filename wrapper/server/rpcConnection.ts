@@ -2,7 +2,7 @@
 // CLI and the editor. `initialize`/`shutdown`/`exit` follow LSP so vscode-languageclient works.
 
 import type * as net from 'node:net';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import type { StatsSnapshot } from './stats';
 
@@ -45,7 +45,14 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
   });
   connection.onRequest(RpcMethod.clearCache, () => control.clearCache());
   connection.onRequest(RpcMethod.config, () => control.config());
-  connection.onRequest(RpcMethod.explain, (params: ExplainParams) => control.explain(params));
+  connection.onRequest(RpcMethod.explain, (params: ExplainParams) => {
+    try {
+      return control.explain(params);
+    } catch (error) {
+      // as a ResponseError the message reaches the CLI and the editor as it is
+      throw new ResponseError(ErrorCodes.InternalError, (error as Error).message);
+    }
+  });
   connection.onRequest(RpcMethod.stop, () => {
     setImmediate(() => control.stop());
     return null;
