@@ -10,7 +10,7 @@ import type { KeyParts } from '../wrapper/server/cacheKey';
 import { loadConfig } from '../wrapper/shared/config';
 import { explainMiss, listDifferences, type Change } from '../wrapper/server/explainMiss';
 import { formatExplanation } from '../wrapper/server/explainText';
-import { Journal, readJournal, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
+import { Journal, readJournal, readSourceRecords, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
 
 const SOURCE = '/p/a.c';
 const GCC = { path: '/usr/bin/gcc', family: 'gcc', version: '"12.2.0"', hash: 'aaaaaaaaaaaaaaaa' };
@@ -264,6 +264,22 @@ describe('journal file', () => {
     assert.ok(!records.some((r) => r.source === '/p/f0.c'), 'the oldest records were dropped');
     // every record read back whole: definitions are repeated in each file
     assert.ok(records.every((r) => r.keyParts && r.includes), 'no record lost its definitions to rotation');
+  });
+
+  test("a source's records by its path, else by its real path (a build through a symlink)", () => {
+    const file = fresh();
+    const real = path.join(dir, 'real');
+    fs.mkdirSync(real);
+    fs.writeFileSync(path.join(real, 'a.c'), '');
+    fs.symlinkSync(real, path.join(dir, 'link'));
+    const journal = new Journal(file, 1024 * 1024, () => {});
+    const viaLink = record({ source: path.join(dir, 'link', 'a.c') });
+    journal.add(() => viaLink);
+    journal.add(() => record({ source: path.join(dir, 'other.c') }));
+    journal.flush();
+    assert.deepEqual(readSourceRecords(file, path.join(dir, 'link', 'a.c')), [viaLink]);
+    assert.deepEqual(readSourceRecords(file, path.join(real, 'a.c')), [viaLink]);
+    assert.deepEqual(readSourceRecords(file, path.join(dir, 'nothing.c')), []);
   });
 
   test('off at limit 0; a write error is logged once and never thrown', () => {

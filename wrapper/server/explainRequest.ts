@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import type { ExplainParams, ExplainResult } from '../shared/rpcMethods';
 import { explainMiss } from './explainMiss';
 import { formatExplanation, summarizeExplanation } from './explainText';
-import { readJournal, recordsForSource } from './journal';
+import { readSourceRecords } from './journal';
 
 export function explainFromJournal(journalFile: string, { file, cwd }: ExplainParams): ExplainResult {
   if (typeof file !== 'string' || file === '' || typeof cwd !== 'string') {
     throw new Error('warmcc/explain needs { file, cwd } (strings)');
   }
   const absolute = path.resolve(cwd, file);
-  const explanation = explainMiss(absolute, recordsForSource(readJournal(journalFile), absolute));
+  const explanation = explainMiss(absolute, readSourceRecords(journalFile, absolute));
   return { explanation, text: formatExplanation(explanation, file), summary: summarizeExplanation(explanation, file), journalFile };
 }

@@ -228,10 +228,13 @@ function isStoredRequest(value: Record<string, unknown>): value is Record<string
   return typeof value.at === 'number' && isString(value.src) && isString(value.cwd) && isString(value.out) && OUTCOMES.includes(value.out);
 }
 
-/** The records of the rotated and the current file, oldest first. Lines that are not intact
- *  JSON of the expected shape (a crash mid-write, a disk error) are skipped. */
-export function readJournal(file: string): JournalRecord[] {
-  const definitions = new Map<string, unknown>();
+const DEFINITION_PREFIX = '{"def":"';
+
+/** The records of the rotated and the current file whose source `keep` accepts, oldest first.
+ *  Lines that are not intact JSON of the expected shape (a crash mid-write, a disk error) are
+ *  skipped. Definitions are parsed only when a kept record refers to them. */
+export function readJournal(file: string, keep: (source: string) => boolean = () => true): JournalRecord[] {
+  const definitionLines = new Map<string, string>();
   const requests: StoredRequest[] = [];
   for (const name of [rotatedJournalFile(file), file]) {
     let text: string;
@@ -242,21 +245,38 @@ export function readJournal(file: string): JournalRecord[] {
       throw new Error(`cannot read the journal ${name}: ${(error as Error).message}`);
     }
     for (const line of text.split('\n')) {
-      if (!line) continue;
+      if (line.startsWith(DEFINITION_PREFIX)) {
+        definitionLines.set(line.slice(DEFINITION_PREFIX.length, line.indexOf('"', DEFINITION_PREFIX.length)), line);
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch {
         continue;
       }
-      if (typeof value !== 'object' || value === null) continue;
-      const object = value as Record<string, unknown>;
-      if (isString(object.def)) definitions.set(object.def, object.v);
-      else if (isStoredRequest(object)) requests.push(object);
+      if (typeof value === 'object' && value !== null && isStoredRequest(value as Record<string, unknown>)) {
+        const request = value as StoredRequest;
+        if (keep(request.src)) requests.push(request);
+      }
     }
   }
+  const parsed = new Map<string, unknown>();
+  const definition = (id: string): unknown => {
+    if (!parsed.has(id)) {
+      let value: unknown;
+      try {
+        const object = JSON.parse(definitionLines.get(id) ?? 'null') as Partial<StoredDefinition> | null;
+        value = object?.def === id ? object.v : undefined;
+      } catch {
+        value = undefined;
+      }
+      parsed.set(id, value);
+    }
+    return parsed.get(id);
+  };
   const lookup = <T>(id: string | undefined, check: (value: unknown) => value is T): T | undefined => {
-    const value = id === undefined ? undefined : definitions.get(id);
+    const value = isString(id) ? definition(id) : undefined;
     return check(value) ? value : undefined;
   };
   return requests.map((stored): JournalRecord => {
@@ -282,8 +302,8 @@ export function readJournal(file: string): JournalRecord[] {
 }
 
 /** The records of one source: by its path, else by the real path (a build through a symlink). */
-export function recordsForSource(records: JournalRecord[], file: string): JournalRecord[] {
-  const exact = records.filter((record) => record.source === file);
+export function readSourceRecords(journalFile: string, file: string): JournalRecord[] {
+  const exact = readJournal(journalFile, (source) => source === file);
   if (exact.length) return exact;
   const real = (name: string): string => {
     try {
@@ -294,9 +314,9 @@ export function recordsForSource(records: JournalRecord[], file: string): Journa
   };
   const wanted = real(file);
   const realOf = new Map<string, string>();
-  return records.filter((record) => {
-    if (!record.source) return false;
-    if (!realOf.has(record.source)) realOf.set(record.source, real(record.source));
-    return realOf.get(record.source) === wanted;
+  return readJournal(journalFile, (source) => {
+    if (!source) return false;
+    if (!realOf.has(source)) realOf.set(source, real(source));
+    return realOf.get(source) === wanted;
   });
 }
