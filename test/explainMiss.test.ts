@@ -282,6 +282,22 @@ describe('journal file', () => {
     assert.deepEqual(readSourceRecords(file, path.join(dir, 'nothing.c')), []);
   });
 
+  test('a removed journal directory: the write after the failure starts over, definitions included', () => {
+    const file = fresh();
+    const messages: string[] = [];
+    const journal = new Journal(file, 1024 * 1024, (message) => messages.push(message));
+    journal.add(() => record());
+    journal.flush();
+    fs.rmSync(path.dirname(file), { recursive: true });
+    journal.add(() => record({ at: 1 }));
+    journal.flush();
+    assert.equal(messages.length, 1, 'the failed write is logged');
+    const later = record({ outcome: 'hit' });
+    journal.add(() => later);
+    journal.flush();
+    assert.deepEqual(readJournal(file), [later]);
+  });
+
   test('off at limit 0; a write error is logged once and never thrown', () => {
     const off = fresh();
     const disabled = new Journal(off, 0, () => assert.fail('nothing to log'));

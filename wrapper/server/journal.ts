@@ -145,6 +145,9 @@ export class Journal {
         if (record) this.write(record);
       } catch (error) {
         this.failed(`cannot write to the journal ${this.file}: ${(error as Error).message}`);
+        // e.g. the directory was removed: start over (directory, size, definitions) next time
+        this.size = undefined;
+        this.defined.clear();
       }
     }
   }
