@@ -45,11 +45,11 @@ async function recordCost(records: number): Promise<void> {
     const key = computeCacheKey({ identity, compile: parsed, preprocessed, cwd: dir, env: request.env }, keyParts);
     const base = { compilerPath: compiler, identity, compile: parsed, keyParts };
     const includes = journalRecord(request, { at: 0, ...base, preprocessed }, { kind: 'exit', code: 0 }, false).includes!;
-    const manifestFiles = includes.map(([file]): [string, string] => [file, createHash('sha256').update(fs.readFileSync(file)).digest('hex')]);
+    const filesRead = includes.map(([file]): [string, string] => [file, createHash('sha256').update(fs.readFileSync(file)).digest('hex')]);
     const kinds: [string, (i: number) => CompileTrace][] = [
       ['preprocessed, result key first seen', (i) => ({ at: i, ...base, resultKey: `${key}${i}`, preprocessed, served: 'preprocessed' })],
       ['preprocessed, result key seen before', (i) => ({ at: i, ...base, resultKey: key, preprocessed, served: 'preprocessed' })],
-      ['direct hit', (i) => ({ at: i, ...base, resultKey: key, manifestFiles, served: 'direct' })],
+      ['direct hit', (i) => ({ at: i, ...base, resultKey: key, filesRead, served: 'direct' })],
     ];
     console.log(`one journal record of a C++ compile (${(preprocessed.length / 1024).toFixed(0)} KiB preprocessed, ${includes.length} includes), ${records} records each:`);
     for (const [name, trace] of kinds) {

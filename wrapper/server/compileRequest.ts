@@ -134,7 +134,7 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
       if (!switches.recache) {
         const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
         const resultKey = manifest && matchManifest(manifest);
-        trace.manifestFiles = manifest?.entries.find((candidate) => candidate.resultKey === resultKey)?.files;
+        trace.filesRead = manifest?.entries.find((candidate) => candidate.resultKey === resultKey)?.files;
         const entry = resultKey ? await lookup(context, resultKey) : undefined;
         const reply = entry && (await restore(resultKey!, entry, true));
         if (reply) return reply;

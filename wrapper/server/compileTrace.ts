@@ -21,8 +21,9 @@ export interface CompileTrace {
   sourceHash?: string;
   /** set once a cached result has been restored */
   served?: 'direct' | 'preprocessed';
-  /** for a direct hit: the manifest entry's files (source included) */
-  manifestFiles?: [string, string][];
+  /** the files the compile read with their sha256 (the source may be among them), when known
+   *  without the preprocessed text: a direct hit's manifest entry (depend mode: its .d file) */
+  filesRead?: [string, string][];
   preprocessed?: Buffer;
 }
 
@@ -81,8 +82,8 @@ export function journalRecord(request: CompileRequest, trace: CompileTrace, repl
   if (trace.resultKey) record.resultKey = short(trace.resultKey);
   const sourceHash = trace.sourceHash ?? fileFacts(source)?.hash;
   if (sourceHash) record.sourceHash = short(sourceHash);
-  if (trace.served === 'direct' && trace.manifestFiles) {
-    record.includes = trace.manifestFiles.filter(([file]) => file !== source).map(([file, hash]) => [file, short(hash)]);
+  if (trace.filesRead) {
+    record.includes = trace.filesRead.filter(([file]) => file !== source).map(([file, hash]) => [file, short(hash)]);
   } else if (trace.preprocessed) {
     record.includes = includesOf(trace, request.cwd)
       .filter((include) => include.file !== source)
