@@ -203,12 +203,13 @@ describe('the journal file', { skip }, () => {
     sandbox.cleanup();
   });
 
-  test('a corrupt or truncated line is skipped; without a server the CLI reads the journal itself', () => {
+  test('a corrupt or truncated line is skipped; without a server the CLI reads the journal itself', async () => {
     sandbox = createSandbox('explain-corrupt');
     const dir = path.join(sandbox.dir, 'p');
     writeOld(dir, PROJECT);
     const args = (opt: string): string[] => ['gcc', opt, '-Iinclude', '-c', 'util.c', '-o', 'util.o'];
     compile(sandbox, dir, args('-O2'));
+    await poll('the result to be stored', 10_000, () => ((sandbox.stats().cacheEntries as number) >= 1 ? true : undefined));
     compile(sandbox, dir, args('-O2'));
     const file = journalFile(sandbox);
     sandbox.stop();
