@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { bundledPaths, prepareBundledClient } from './bundledPaths';
 import { activateDiagnostics } from './diagnostics';
+import { activateExplainMiss } from './explainMiss';
 import { activateServerCommands } from './serverCommands';
 import { RESTART_SETTINGS, readSettings } from './settings';
 import { activateStatsPanel } from './statsPanel';
@@ -36,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Warmcc
   activateTerminalEnvironment(context, paths, server);
   activateTasks(context, paths, server);
   activateDiagnostics(context, server);
+  activateExplainMiss(context, server);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {

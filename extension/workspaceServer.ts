@@ -13,9 +13,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType0, type StreamInfo } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType, RequestType0, type StreamInfo } from 'vscode-languageclient/node';
 import type { StatsSnapshot } from '../wrapper/server/stats';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification } from '../wrapper/shared/rpcMethods';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification, type ExplainParams, type ExplainResult } from '../wrapper/shared/rpcMethods';
 import type { BundledPaths } from './bundledPaths';
 import { canConnect } from '../wrapper/shared/serverLauncher';
 import { readSettings, serverEnvironment } from './settings';
@@ -25,6 +25,7 @@ export const zeroStatsRequest = new RequestType0<null, void>(RpcMethod.zeroStats
 export const clearCacheRequest = new RequestType0<ClearCacheResult, void>(RpcMethod.clearCache);
 export const configRequest = new RequestType0<{ logFile: string; socketPath: string; cacheDir: string }, void>(RpcMethod.config);
 export const stopRequest = new RequestType0<null, void>(RpcMethod.stop);
+export const explainRequest = new RequestType<ExplainParams, ExplainResult, void>(RpcMethod.explain);
 export const statsChangedNotification = new NotificationType<StatsSnapshot>(RpcMethod.statsChanged);
 export const compiledNotification = new NotificationType<CompiledNotification>(RpcMethod.compiled);
 export const exitingNotification = new NotificationType<ExitingNotification>(RpcMethod.exiting);
@@ -264,6 +265,11 @@ export class WorkspaceServer implements vscode.Disposable {
     const result = await this.require().sendRequest(clearCacheRequest);
     this.record(await this.require().sendRequest(statsRequest));
     return result;
+  }
+
+  /** why `file` last missed, from the server's journal */
+  explain(file: string, cwd: string): Promise<ExplainResult> {
+    return this.require().sendRequest(explainRequest, { file, cwd });
   }
 
   async refresh(): Promise<StatsSnapshot> {

@@ -21,7 +21,7 @@ describe('activation', () => {
   it('registers every contributed command', async () => {
     await workspaceServer();
     const contributed: string[] = extension().packageJSON.contributes.commands.map((command: { command: string }) => command.command);
-    const expected = ['warmcc.startServer', 'warmcc.stopServer', 'warmcc.restartServer', 'warmcc.showStats', 'warmcc.zeroStats', 'warmcc.clearCache', 'warmcc.showServerLog'];
+    const expected = ['warmcc.startServer', 'warmcc.stopServer', 'warmcc.restartServer', 'warmcc.showStats', 'warmcc.zeroStats', 'warmcc.clearCache', 'warmcc.showServerLog', 'warmcc.explainLastMiss'];
     for (const command of expected) assert.ok(contributed.includes(command), `package.json contributes ${command}`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((command) => !registered.has(command));

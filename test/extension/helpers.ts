@@ -165,7 +165,7 @@ export function scratchDir(name: string): { dir: string; remove(): void } {
 }
 
 /**
- * Records what the extension shows through vscode.window.show{Error,Warning}Message until
+ * Records what the extension shows through vscode.window.show{Error,Warning,Information}Message until
  * restore(), answering as if the message were dismissed. It reaches the bundled extension because
  * VS Code hands every module under the extension's folder (this test bundle included) the same
  * `vscode` API object, and its `window` namespace is a plain object with writable properties.
@@ -173,6 +173,7 @@ export function scratchDir(name: string): { dir: string; remove(): void } {
 export interface MessageSpy {
   readonly errors: string[];
   readonly warnings: string[];
+  readonly infos: string[];
   restore(): void;
 }
 
@@ -180,8 +181,10 @@ export function spyOnMessages(): MessageSpy {
   const window = vscode.window as unknown as Record<string, unknown>;
   const originalError = window.showErrorMessage;
   const originalWarning = window.showWarningMessage;
+  const originalInformation = window.showInformationMessage;
   const errors: string[] = [];
   const warnings: string[] = [];
+  const infos: string[] = [];
   window.showErrorMessage = (message: string) => {
     errors.push(message);
     return Promise.resolve(undefined);
@@ -190,12 +193,18 @@ export function spyOnMessages(): MessageSpy {
     warnings.push(message);
     return Promise.resolve(undefined);
   };
+  window.showInformationMessage = (message: string) => {
+    infos.push(message);
+    return Promise.resolve(undefined);
+  };
   return {
     errors,
     warnings,
+    infos,
     restore() {
       window.showErrorMessage = originalError;
       window.showWarningMessage = originalWarning;
+      window.showInformationMessage = originalInformation;
     },
   };
 }

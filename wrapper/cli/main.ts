@@ -3,9 +3,11 @@
 
 import * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { explainFromJournal } from '../server/explainRequest';
+import { journalFileFor } from '../server/journal';
 import type { StatsSnapshot } from '../server/stats';
 import { loadConfig, type WarmccConfig } from '../shared/config';
-import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
+import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import { canConnect, ensureServer } from '../shared/serverLauncher';
 import { formatBytes } from '../shared/formatBytes';
 import { formatStatsText } from './statsFormat';
@@ -28,11 +30,13 @@ Options:
   -z, --zero-stats             reset statistics
   -C, --clear                  empty the local cache
       --show-config            show the effective configuration
+      --explain FILE           why FILE's last compile missed: what changed since the most
+                               similar earlier compile (--stats-format json for JSON)
   -V, --version                print the version
   -h, --help                   this help
 
 Environment: WARMCC_DIR, WARMCC_CACHE_SIZE, WARMCC_SOCKET, WARMCC_LOG, WARMCC_IDLE_TIMEOUT,
-WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE (see docs/configuration.md).`;
+WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_JOURNAL_SIZE (see docs/configuration.md).`;
 
 class UsageError extends Error {}
 
@@ -69,6 +73,21 @@ async function withServer<T>(config: WarmccConfig, work: (rpc: MessageConnection
   }
 }
 
+/** The running server answers (it writes its queued records first); with no server, the
+ *  journal file is read here: explaining never starts a server. */
+async function explain(config: WarmccConfig, params: ExplainParams): Promise<ExplainResult> {
+  if (await canConnect(config.socketPath)) {
+    const rpc = await connectRpc(config);
+    try {
+      return (await rpc.sendRequest(RpcMethod.explain, params)) as ExplainResult;
+    } finally {
+      rpc.dispose();
+    }
+  }
+  if (config.journalSizeLimit === 0) throw new Error('the journal is off (WARMCC_JOURNAL_SIZE=0): there is nothing to explain from');
+  return explainFromJournal(journalFileFor(config.cacheDir, config.socketPath), params);
+}
+
 async function run(args: string[]): Promise<number> {
   const config = loadConfig();
   let statsFormat = 'text';
@@ -85,6 +104,14 @@ async function run(args: string[]): Promise<number> {
     args.splice(args.indexOf(inline), 1);
   }
   const command = args[0] ?? '--help';
+  if (command === '--explain' || command.startsWith('--explain=')) {
+    const file = command === '--explain' ? args[1] : command.slice('--explain='.length);
+    if (!file) throw new UsageError('--explain takes a source file (warmcc --explain src/a.c)');
+    if (args.length > (command === '--explain' ? 2 : 1)) throw new UsageError(`unexpected argument '${args.at(-1)}' after --explain ${file}`);
+    const result = await explain(config, { file, cwd: process.cwd() });
+    console.log(statsFormat === 'json' ? JSON.stringify(result, null, 2) : result.text);
+    return result.explanation.verdict === 'never seen' ? 1 : 0;
+  }
   if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}' after ${command}`);
 
   switch (command) {
@@ -139,7 +166,7 @@ async function run(args: string[]): Promise<number> {
       return 0;
     }
     case '--show-config': {
-      const shown = { version, ...config };
+      const shown = { version, ...config, journalFile: journalFileFor(config.cacheDir, config.socketPath) };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
       else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
       return 0;

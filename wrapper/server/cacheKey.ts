@@ -48,8 +48,21 @@ export interface DirectKeyInputs extends CommonKeyInputs {
 
 type Hash = ReturnType<typeof createHash>;
 
+/** The named parts a key was computed from, in order (the journal records them so a miss can
+ *  say what changed). The preprocessed text itself is not copied: its part's value is ''. */
+export type KeyParts = [name: string, value: string][];
+const recorders = new WeakMap<Hash, KeyParts>();
+
 function part(hash: Hash, name: string, value: string): void {
   hash.update(name).update('\0').update(value).update('\0');
+  recorders.get(hash)?.push([name, value]);
+}
+
+/** a key hash that also records its parts into `parts`, when given */
+function keyHash(parts: KeyParts | undefined): Hash {
+  const hash = createHash('sha256');
+  if (parts) recorders.set(hash, parts);
+  return hash;
 }
 
 /** What both keys contain: compiler, language, compile arguments, outputs, environment. */
@@ -80,8 +93,8 @@ function hashCommonParts(hash: Hash, { identity, compile, cwd, env, debugPrefixM
   }
 }
 
-export function computeCacheKey(inputs: KeyInputs): string {
-  const hash = createHash('sha256');
+export function computeCacheKey(inputs: KeyInputs, parts?: KeyParts): string {
+  const hash = keyHash(parts);
   hashCommonParts(hash, inputs, KEY_FORMAT);
   part(hash, 'preprocessed', '');
   hash.update(inputs.preprocessed);
@@ -92,8 +105,8 @@ export function computeCacheKey(inputs: KeyInputs): string {
  *  the preprocessor arguments, the working directory (relative -I and #include "..." resolve
  *  against it), the preprocessing environment, the source's path and content. The headers are
  *  checked through the manifest this key names. */
-export function computeDirectKey(inputs: DirectKeyInputs): string {
-  const hash = createHash('sha256');
+export function computeDirectKey(inputs: DirectKeyInputs, parts?: KeyParts): string {
+  const hash = keyHash(parts);
   hashCommonParts(hash, inputs, DIRECT_KEY_FORMAT);
   part(hash, 'preprocessor args', inputs.compile.preprocessorArgs.join('\0'));
   part(hash, 'cwd (direct)', inputs.relocatable ? '<under a base dir>' : inputs.cwd);

@@ -18,6 +18,7 @@ import type { CacheStorage } from '../storage/storage';
 import { debugPrefixMapArgs, relocation, resolvedEntries, rewriteArgsForBaseDirs, storableEntry, type Relocation } from './baseDirs';
 import { computeCacheKey, computeDependKey, computeDirectKey } from './cacheKey';
 import { compilerIdentity, type CompilerIdentity } from './compilerIdentity';
+import { journalRecord, type CompileTrace } from './compileTrace';
 import { forcedColorArgs, shouldStripColor, stripColor } from './diagnosticsColor';
 import { parseDiagnostics } from './diagnosticsParser';
 import type { CompiledNotification } from '../shared/rpcMethods';
@@ -25,6 +26,7 @@ import { fileFacts } from './fileFacts';
 import { parseDependencyFile } from './dependencyFile';
 import { includedFiles, type IncludedFile } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
+import type { Journal } from './journal';
 import { snapshotInputs } from './inputSnapshot';
 import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
@@ -58,12 +60,35 @@ export interface CompileContext {
   compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
   track: (work: Promise<unknown>) => void;
+  /** recent requests, for `warmcc --explain` (absent: not journaled) */
+  journal?: Journal;
 }
 
 /** Variables that make the compiler write extra dependency files behind our back. */
 const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
 
+/** Handles the request and journals it (after the reply; see journal.ts). */
 export async function handleCompileRequest(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply> {
+  const trace: CompileTrace = { at: Date.now() };
+  let recache = false;
+  try {
+    recache = requestSwitches(request.env).recache;
+  } catch {
+    // a bad setting: handleCompile says so and builds without the cache
+  }
+  let reply: CompileReply | Error;
+  try {
+    reply = await handleCompile(request, context, signal, trace);
+  } catch (error) {
+    reply = error as Error;
+  }
+  const outcome = reply;
+  context.journal?.add(() => (outcome instanceof Error || outcome.kind !== 'error' ? journalRecord(request, trace, outcome, recache) : undefined));
+  if (reply instanceof Error) throw reply;
+  return reply;
+}
+
+async function handleCompile(request: CompileRequest, context: CompileContext, signal: AbortSignal, trace: CompileTrace): Promise<CompileReply> {
   const { stats } = context;
   const [invokedCompiler, ...args] = request.argv as [string, ...string[]];
   // a relative compiler path (./tools/gcc) is relative to the client, not to the server
@@ -78,6 +103,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   } catch (error) {
     context.log(`cannot identify compiler ${compiler}: ${(error as Error).message}`);
   }
+  trace.compilerPath = compiler;
+  trace.identity = identity;
   if (!identity) {
     stats.notCacheable(compiler, 'unknown compiler');
     return { kind: 'runLocally', reason: `unknown compiler ${compiler}` };
@@ -101,6 +128,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     stats.notCacheable(args.find((arg) => !arg.startsWith('-')) ?? compiler, parsed.reason);
     return { kind: 'runLocally', reason: parsed.reason };
   }
+  trace.compile = parsed;
   if (DEPENDENCY_ENVIRONMENT.some((name) => request.env[name] !== undefined)) {
     stats.notCacheable(parsed.inputFile, 'dependency output via environment');
     return { kind: 'runLocally', reason: 'dependency output via environment' };
@@ -122,6 +150,8 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     }
     const ms = performance.now() - started;
     stats.hit(file, parsed.language, ms, entry.compileMs, direct);
+    trace.served = direct ? 'direct' : 'preprocessed';
+    trace.resultKey = resultKey;
     context.debug(`${direct ? 'direct' : 'preprocessed'} hit ${file} ${resultKey.slice(0, 12)} ${ms.toFixed(1)}ms`);
     announce(context, request, parsed, 'hit', entry.stderr);
     return replayed(parsed, request, 0, entry.stdout, entry.stderr);
@@ -133,10 +163,13 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   if (context.directMode) {
     const source = fileFacts(sourcePath);
     if (source) {
-      directKey = computeDirectKey({ ...keyInputs, sourceHash: source.hash });
+      trace.sourceHash = source.hash;
+      directKey = computeDirectKey({ ...keyInputs, sourceHash: source.hash }, (trace.directKeyParts = []));
       if (!switches.recache) {
         const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
-        const resultKey = manifest && matchManifest({ entries: resolvedEntries(location, manifest.entries) });
+        const entries = manifest && resolvedEntries(location, manifest.entries);
+        const resultKey = entries && matchManifest({ entries });
+        trace.filesRead = entries?.find((candidate) => candidate.resultKey === resultKey)?.files;
         const entry = resultKey ? await lookup(context, resultKey) : undefined;
         const reply = entry && (await restore(resultKey!, entry, true));
         if (reply) return reply;
@@ -162,7 +195,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   if (directKey !== undefined && context.dependMode) {
     const refusal = dependModeRefusal(parsed, context.sloppySystemHeaders);
     if (refusal) stats.directModeSkipped(refusal);
-    else return compileInDependMode(request, context, { ...job, dependFile: parsed.outputs.depFile ?? temporaryDependencyFile() }, directKey, recording);
+    else return compileInDependMode(request, context, { ...job, dependFile: parsed.outputs.depFile ?? temporaryDependencyFile() }, directKey, recording, trace);
   }
 
   // gcc writes the working directory into -g preprocessed output; it is mapped away in the object.
@@ -189,7 +222,9 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     return { kind: 'runLocally', reason: unread };
   }
 
-  const key = computeCacheKey({ ...keyInputs, preprocessed: preprocessed.stdout });
+  const key = computeCacheKey({ ...keyInputs, preprocessed: preprocessed.stdout }, (trace.keyParts = []));
+  trace.resultKey = key;
+  trace.preprocessed = preprocessed.stdout;
   // after the reply: what this compile read becomes a manifest entry for the next direct lookup
   const remember = (): void => {
     const manifest = recording(key, includedFiles(preprocessed.stdout, request.cwd), preprocessStarted);
@@ -232,32 +267,45 @@ async function compileInDependMode(
   job: CompileJob & { dependFile: string },
   directKey: string,
   recording: (resultKey: string, includes: IncludedFile[], trustedBefore: number) => ManifestRecording | undefined,
+  trace: CompileTrace,
 ): Promise<CompileReply> {
+  trace.dependMode = true;
   const ownDependFile = job.parsed.outputs.depFile === undefined ? job.dependFile : undefined;
   const compileStarted = Date.now();
   let handedOver = false;
-  const deriveKey: DerivedKey = async (entry) => {
-    handedOver = true; // set synchronously: from here on this function removes the temporary file
+  // Reading and hashing the list happens before the reply (the journal records it with the
+  // request); it is small next to the compile, and on one thread it costs the same either way.
+  const deriveKey: DerivedKey = (entry) => {
+    handedOver = true; // from here on this function removes the temporary file
     let text: string | undefined;
     try {
       // the user's .d is in the entry (the build may rewrite the file right after the reply)
-      text = ownDependFile === undefined ? entry.files.find((output) => output.role === 'depFile')?.data.toString('utf8') : await fs.promises.readFile(ownDependFile, 'utf8');
+      text = ownDependFile === undefined ? entry.files.find((output) => output.role === 'depFile')?.data.toString('utf8') : fs.readFileSync(ownDependFile, 'utf8');
+    } catch {
+      text = undefined;
     } finally {
-      if (ownDependFile !== undefined) await fs.promises.rm(ownDependFile, { force: true });
+      if (ownDependFile !== undefined) fs.rmSync(ownDependFile, { force: true });
     }
     const files = text === undefined ? undefined : parseDependencyFile(text, request.cwd);
     if (!files) {
       context.stats.directModeSkipped('depend mode: unreadable dependency file');
-      return undefined;
+      return Promise.resolve(undefined);
     }
     const sourcePath = path.resolve(request.cwd, job.parsed.inputFile);
     const includes = files.filter((file) => file !== sourcePath).map((file) => ({ file, system: false }));
-    const provisional = recording('', includes, compileStarted);
-    const manifestEntry = provisional && (await buildRecordedEntry(context, provisional));
-    if (!provisional || !manifestEntry) return undefined;
-    // key and manifest come from the same hashes, so a lookup finds exactly this result
-    const key = computeDependKey(directKey, manifestEntry.files);
-    return { key, afterStore: () => storeManifest(context, provisional.manifestKey, { ...manifestEntry, resultKey: key }) };
+    trace.filesRead = files.flatMap((file): [string, string][] => {
+      const hash = fileFacts(file)?.hash;
+      return hash ? [[file, hash]] : [];
+    });
+    return (async () => {
+      const provisional = recording('', includes, compileStarted);
+      const manifestEntry = provisional && (await buildRecordedEntry(context, provisional));
+      if (!provisional || !manifestEntry) return undefined;
+      // key and manifest come from the same hashes, so a lookup finds exactly this result
+      const key = computeDependKey(directKey, manifestEntry.files);
+      trace.resultKey = key;
+      return { key, afterStore: () => storeManifest(context, provisional.manifestKey, { ...manifestEntry, resultKey: key }) };
+    })();
   };
   try {
     return await compileAndMaybeStore(request, context, { ...job, key: deriveKey });

@@ -13,6 +13,8 @@ import { canConnect } from '../shared/serverLauncher';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
+import { explainFromJournal } from './explainRequest';
+import { Journal, journalFileFor } from './journal';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../shared/rpcMethods';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
   const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
+  const journal = new Journal(journalFileFor(config.cacheDir, config.socketPath), config.journalSizeLimit, logError);
   const pendingWork = new Set<Promise<unknown>>();
   const compiledListeners = new Set<(event: CompiledNotification) => void>();
   const exitingListeners = new Set<(reason: string) => void>();
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       pendingWork.add(work);
       void work.finally(() => pendingWork.delete(work));
     },
+    journal,
   };
 
   const snapshot = async (): Promise<StatsSnapshot> => {
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
     while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await Promise.allSettled([...pendingWork]);
     stats.save();
+    journal.flush();
     // remove the socket only if it is still ours (a newer server may have replaced it)
     const current = await fs.stat(config.socketPath).catch(() => undefined);
     if (current && current.ino === socketInode) await fs.rm(config.socketPath, { force: true });
@@ -151,7 +156,12 @@ async function main(): Promise<void> {
     snapshot,
     zeroStats: () => stats.zero(),
     clearCache: () => storage.clear(),
-    config: () => ({ ...config, version, pid: process.pid }),
+    config: () => ({ ...config, version, pid: process.pid, journalFile: journal.file }),
+    explain: (params) => {
+      if (!journal.enabled) throw new Error('the journal is off (WARMCC_JOURNAL_SIZE=0): there is nothing to explain from');
+      journal.flush();
+      return explainFromJournal(journal.file, params);
+    },
     stop: () => void stop('stop requested'),
     onStatsChanged: (listener) => stats.onChange(listener),
     onExiting: (listener) => {

@@ -2,8 +2,8 @@
 // CLI and the editor. `initialize`/`shutdown`/`exit` follow LSP so vscode-languageclient works.
 
 import type * as net from 'node:net';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification } from '../shared/rpcMethods';
+import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import type { StatsSnapshot } from './stats';
 
 export interface ServerControl {
@@ -12,6 +12,7 @@ export interface ServerControl {
   zeroStats(): void;
   clearCache(): Promise<ClearCacheResult>;
   config(): object;
+  explain(params: ExplainParams): ExplainResult;
   stop(): void;
   onStatsChanged(listener: () => void): () => void;
   onCompiled(listener: (event: CompiledNotification) => void): () => void;
@@ -44,6 +45,14 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
   });
   connection.onRequest(RpcMethod.clearCache, () => control.clearCache());
   connection.onRequest(RpcMethod.config, () => control.config());
+  connection.onRequest(RpcMethod.explain, (params: ExplainParams) => {
+    try {
+      return control.explain(params);
+    } catch (error) {
+      // as a ResponseError the message reaches the CLI and the editor as it is
+      throw new ResponseError(ErrorCodes.InternalError, (error as Error).message);
+    }
+  });
   connection.onRequest(RpcMethod.stop, () => {
     setImmediate(() => control.stop());
     return null;

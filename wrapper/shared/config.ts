@@ -29,6 +29,8 @@ export interface WarmccConfig {
   baseDirs: string[];
   /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros, system_headers */
   sloppiness: string[];
+  /** bytes the request journal may take, current and rotated file together; 0 = off (WARMCC_JOURNAL_SIZE) */
+  journalSizeLimit: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -36,6 +38,7 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
+const DEFAULT_JOURNAL_SIZE = 4 * 1024 ** 2;
 
 /** Parses "10G", "500M", "64K", "1024" (bytes). Throws with the offending text. */
 export function parseSize(text: string, settingName: string): number {
@@ -107,6 +110,7 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     dependMode: isTruthy(env.WARMCC_DEPEND),
     baseDirs: parseBaseDirs(env.WARMCC_BASEDIRS),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
+    journalSizeLimit: env.WARMCC_JOURNAL_SIZE ? parseSize(env.WARMCC_JOURNAL_SIZE, 'WARMCC_JOURNAL_SIZE') : DEFAULT_JOURNAL_SIZE,
   };
 }
 

@@ -1,6 +1,8 @@
 // JSON-RPC methods spoken on the server's socket (docs/protocol.md, "JSON-RPC"): the CLI's
 // management commands and the VS Code extension use the same ones.
 
+import type { Explanation } from '../server/explainMiss';
+
 export const RpcMethod = {
   stats: 'warmcc/stats',
   zeroStats: 'warmcc/zeroStats',
@@ -10,7 +12,23 @@ export const RpcMethod = {
   statsChanged: 'warmcc/statsChanged',
   compiled: 'warmcc/compiled',
   exiting: 'warmcc/exiting',
+  explain: 'warmcc/explain',
 } as const;
+
+/** warmcc/explain: why did `file` (relative to `cwd`) last miss, from the server's journal */
+export interface ExplainParams {
+  file: string;
+  cwd: string;
+}
+
+export interface ExplainResult {
+  explanation: Explanation;
+  /** the explanation for people (the same text `warmcc --explain` prints) */
+  text: string;
+  /** one line: the verdict, or the first change and how many more */
+  summary: string;
+  journalFile: string;
+}
 
 /** warmcc/exiting: the server is about to exit on purpose (idle timeout, stop request, signal);
  *  a connection that closes without it means the server died. */
