@@ -11,13 +11,14 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { withoutJobserver } from '../shared/jobserver';
 import { canConnect } from '../shared/serverLauncher';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
+import { TieredStorage } from '../storage/tieredStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { acquireServerLock } from './singleInstance';
-import { Stats, statsFileFor, type StatsSnapshot } from './stats';
+import { Stats, statsFileFor, zeroTierCounters, type StatsSnapshot } from './stats';
 
 declare const WARMCC_VERSION: string;
 const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
@@ -51,9 +52,14 @@ async function main(): Promise<void> {
   rotateLogIfLarge(config.logFile);
 
   const startedAt = Date.now();
-  const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
   const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
   const pendingWork = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    pendingWork.add(work);
+    void work.finally(() => pendingWork.delete(work));
+  };
+  // local disk first, then the remote tiers (WARMCC_REMOTE); backends load on first use
+  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, { recorder: stats, log: logError, track });
   const compiledListeners = new Set<(event: CompiledNotification) => void>();
   const exitingListeners = new Set<(reason: string) => void>();
   let activeCompiles = 0;
@@ -70,10 +76,7 @@ async function main(): Promise<void> {
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },
-    track: (work) => {
-      pendingWork.add(work);
-      void work.finally(() => pendingWork.delete(work));
-    },
+    track,
   };
 
   const snapshot = async (): Promise<StatsSnapshot> => {
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       serverStartedAt: startedAt,
       version,
       recent: [...stats.recent],
+      tiers: storage.tierSnapshots(c.tiers, zeroTierCounters),
     };
   };
 
@@ -131,7 +135,9 @@ async function main(): Promise<void> {
     for (const listener of exitingListeners) listener(why);
     server.close();
     while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await Promise.allSettled([...pendingWork]);
+    // writes to remote tiers are bounded by their timeouts
+    while (pendingWork.size) await Promise.allSettled([...pendingWork]);
+    await storage.close();
     stats.save();
     // remove the socket only if it is still ours (a newer server may have replaced it)
     const current = await fs.stat(config.socketPath).catch(() => undefined);
@@ -147,7 +153,8 @@ async function main(): Promise<void> {
     snapshot,
     zeroStats: () => stats.zero(),
     clearCache: () => storage.clear(),
-    config: () => ({ ...config, version, pid: process.pid }),
+    // remote URLs only as displayed: credentials never leave the server
+    config: () => ({ ...config, remotes: config.remotes.map((remote) => `${remote.display}${remote.readOnly ? '|read-only' : ''}`), version, pid: process.pid }),
     stop: () => void stop('stop requested'),
     onStatsChanged: (listener) => stats.onChange(listener),
     onExiting: (listener) => {
@@ -167,7 +174,7 @@ async function main(): Promise<void> {
   });
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s)`);
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map((remote) => `${remote.display}${remote.readOnly ? ' (read-only)' : ''}`).join(', ')}` : ''})`);
 
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;

@@ -43,10 +43,47 @@ export interface Counters {
   totalMissMs: number;
   /** sum of the original compile times of entries served from cache */
   compileMsSaved: number;
+  /** per storage tier (local disk, then each remote), by the tier's display name */
+  tiers: Record<string, TierCounters>;
   since: number;
 }
 
-export interface StatsSnapshot extends Counters {
+/** What one storage tier did. Lookups count entries and direct-mode manifests alike. */
+export interface TierCounters {
+  /** lookups sent to the tier (hits + misses + errors + timeouts + corrupt) */
+  reads: number;
+  hits: number;
+  misses: number;
+  /** values stored, including write-backs of hits from later tiers */
+  writes: number;
+  /** failed operations other than timeouts */
+  errors: number;
+  timeouts: number;
+  /** values that failed the format or checksum check (served as a miss) */
+  corrupt: number;
+  /** operations not sent because the tier's circuit was open */
+  skippedOpenCircuit: number;
+  circuitOpenings: number;
+  /** writes the backend declined by design, by reason (e.g. too large for memcached) */
+  writesSkipped: Record<string, number>;
+  bytesRead: number;
+  bytesWritten: number;
+  totalReadMs: number;
+  totalWriteMs: number;
+}
+
+export interface TierSnapshot extends TierCounters {
+  name: string;
+  kind: string;
+  readOnly: boolean;
+  circuit: 'closed' | 'open' | 'half-open';
+  averageReadMs: number;
+  averageWriteMs: number;
+}
+
+export interface StatsSnapshot extends Omit<Counters, 'tiers'> {
+  /** storage tiers in lookup order: local disk first */
+  tiers: TierSnapshot[];
   socketPath: string;
   cacheDir: string;
   cacheEntries: number;
@@ -70,7 +107,14 @@ function zeroCounters(): Counters {
     hitsByLanguage: {}, missesByLanguage: {}, notCacheable: {},
     compileFailures: 0, cacheReadErrors: 0, cacheWriteErrors: 0, corruptEntries: 0,
     forcedRecaches: 0, internalErrors: 0,
-    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, since: Date.now(),
+    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, tiers: {}, since: Date.now(),
+  };
+}
+
+export function zeroTierCounters(): TierCounters {
+  return {
+    reads: 0, hits: 0, misses: 0, writes: 0, errors: 0, timeouts: 0, corrupt: 0, skippedOpenCircuit: 0, circuitOpenings: 0,
+    writesSkipped: {}, bytesRead: 0, bytesWritten: 0, totalReadMs: 0, totalWriteMs: 0,
   };
 }
 
@@ -96,7 +140,9 @@ export class Stats {
   private load(): Counters {
     try {
       const saved = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<Counters>;
-      return { ...zeroCounters(), ...saved };
+      const tiers: Record<string, TierCounters> = {};
+      for (const [name, counters] of Object.entries(saved.tiers ?? {})) tiers[name] = { ...zeroTierCounters(), ...counters };
+      return { ...zeroCounters(), ...saved, tiers };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.log(`stats: ignoring unreadable ${this.file}: ${(error as Error).message}`);
@@ -166,6 +212,13 @@ export class Stats {
 
   directModeSkipped(reason: string): void {
     increment(this.counters.directModeSkipped, reason);
+    this.changed();
+  }
+
+  /** Updates one storage tier's counters (called by wrapper/storage/tieredStorage.ts). */
+  tier(name: string, update: (counters: TierCounters) => void): void {
+    const counters = (this.counters.tiers[name] ??= zeroTierCounters());
+    update(counters);
     this.changed();
   }
 

@@ -3,6 +3,7 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
 
 export interface WarmccConfig {
   /** local cache directory (WARMCC_DIR) */
@@ -23,6 +24,8 @@ export interface WarmccConfig {
   directMode: boolean;
   /** relaxed checks, ccache's names (WARMCC_SLOPPINESS, comma-separated): time_macros */
   sloppiness: string[];
+  /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see storage/remoteUrl.ts) */
+  remotes: RemoteSpec[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -88,6 +91,7 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
     directMode: isTruthy(env.WARMCC_DIRECT),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
+    remotes: parseRemoteList(env.WARMCC_REMOTE, 'WARMCC_REMOTE'),
   };
 }
 
