@@ -8,6 +8,7 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { RpcMethod, type ClearCacheResult } from '../shared/rpcMethods';
 import { canConnect, ensureServer } from '../shared/serverLauncher';
 import { formatBytes } from '../shared/formatBytes';
+import { describeRemote } from '../storage/remoteUrl';
 import { formatStatsText } from './statsFormat';
 
 declare const WARMCC_VERSION: string;
@@ -32,7 +33,7 @@ Options:
   -h, --help                   this help
 
 Environment: WARMCC_DIR, WARMCC_CACHE_SIZE, WARMCC_SOCKET, WARMCC_LOG, WARMCC_IDLE_TIMEOUT,
-WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE (see docs/configuration.md).`;
+WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_REMOTE (see docs/configuration.md).`;
 
 class UsageError extends Error {}
 
@@ -139,7 +140,8 @@ async function run(args: string[]): Promise<number> {
       return 0;
     }
     case '--show-config': {
-      const shown = { version, ...config };
+      // remote tiers as displayed: credentials never printed
+      const shown = { version, ...config, remotes: config.remotes.map(describeRemote) };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
       else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
       return 0;

@@ -11,6 +11,7 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { withoutJobserver } from '../shared/jobserver';
 import { canConnect } from '../shared/serverLauncher';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
+import { describeRemote } from '../storage/remoteUrl';
 import { TieredStorage } from '../storage/tieredStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     zeroStats: () => stats.zero(),
     clearCache: () => storage.clear(),
     // remote URLs only as displayed: credentials never leave the server
-    config: () => ({ ...config, remotes: config.remotes.map((remote) => `${remote.display}${remote.readOnly ? '|read-only' : ''}`), version, pid: process.pid }),
+    config: () => ({ ...config, remotes: config.remotes.map(describeRemote), version, pid: process.pid }),
     stop: () => void stop('stop requested'),
     onStatsChanged: (listener) => stats.onChange(listener),
     onExiting: (listener) => {
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
   });
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map((remote) => `${remote.display}${remote.readOnly ? ' (read-only)' : ''}`).join(', ')}` : ''})`);
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
 
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;

@@ -161,3 +161,8 @@ export function scrubSecrets(message: string, secrets: string[]): string {
   for (const secret of secrets) if (secret.length >= 3) result = result.split(secret).join('***');
   return result;
 }
+
+/** How a tier is shown wherever users look (--show-config, the server log): no credentials. */
+export function describeRemote(spec: RemoteSpec): string {
+  return `${spec.display}${spec.readOnly ? '|read-only' : ''}`;
+}
