@@ -80,10 +80,10 @@ async function startProcess(what: string, binary: string, args: string[], port: 
   };
 }
 
-export async function startRedis(): Promise<RunningServer> {
+export async function startRedis(extraArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
   return startProcess('redis-server', redisBinary!, args, port, `redis://127.0.0.1:${port}/0`, dir);
 }
 

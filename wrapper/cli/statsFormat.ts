@@ -66,9 +66,9 @@ function formatTiers(tiers: TierSnapshot[]): string[] {
   const result = ['', 'Storage tiers (lookups of entries and manifests):', line(header), ...rows.map(line)];
   for (const tier of tiers) {
     const extra: string[] = [];
-    if (tier.skippedOpenCircuit) extra.push(`${tier.skippedOpenCircuit} operations skipped while the circuit was open`);
-    if (tier.circuitOpenings) extra.push(`circuit opened ${tier.circuitOpenings} times`);
-    for (const [reason, count] of Object.entries(tier.writesSkipped)) extra.push(`${count} writes skipped: ${reason}`);
+    if (tier.skippedOpenCircuit) extra.push(`skipped while the circuit was open: ${tier.skippedOpenCircuit}`);
+    if (tier.circuitOpenings) extra.push(`circuit opened: ${tier.circuitOpenings}`);
+    for (const [reason, count] of Object.entries(tier.writesSkipped)) extra.push(`writes skipped (${reason}): ${count}`);
     if (extra.length) result.push(`${tier.name}: ${extra.join('; ')}`);
   }
   return result;

@@ -2,7 +2,6 @@
 // ioredis. Values live under `<prefix>:<key>`, with an expiry when `ttl` is set. Bundled as its
 // own file and loaded only when configured (remoteBackends.ts).
 
-import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RemoteSpec } from './remoteUrl';
 import { RemoteTimeoutError, type RemoteBackend } from './storage';
@@ -50,24 +49,39 @@ export class RedisStorage implements RemoteBackend {
     this.client = new Redis(redisOptions(spec));
     // connection errors surface through failed commands; keep the text for the message
     this.client.on('error', (error: Error) => (this.lastError = error.message));
+    this.client.on('ready', () => (this.lastError = ''));
   }
 
   private redisKey(key: string): string {
     return this.spec.prefix ? `${this.spec.prefix}:${key}` : key;
   }
 
-  /** Connects on first use and after the client gave up; waits at most the connect timeout. */
+  /** Connects on first use and after the client gave up; waits at most the connect timeout,
+   *  and not at all once the attempt has failed (e.g. connection refused). */
   private async ready(): Promise<void> {
     const status = this.client.status;
     if (status === 'ready') return;
     if (status === 'wait' || status === 'end' || status === 'close') this.client.connect().catch(() => {});
-    const timeout = AbortSignal.timeout(this.spec.connectTimeoutMs);
-    try {
-      await once(this.client, 'ready', { signal: timeout });
-    } catch {
-      if (this.lastError) throw new Error(`not connected (${this.lastError})`);
-      throw new RemoteTimeoutError(`no connection within ${this.spec.connectTimeoutMs} ms`);
-    }
+    const outcome = await new Promise<'ready' | 'failed' | 'timeout'>((resolve) => {
+      const finish = (result: 'ready' | 'failed' | 'timeout'): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        this.client.off('error', onFailed);
+        this.client.off('end', onFailed);
+        resolve(result);
+      };
+      const onReady = (): void => finish('ready');
+      const onFailed = (): void => finish('failed');
+      const timer = setTimeout(() => finish('timeout'), this.spec.connectTimeoutMs);
+      this.client.once('ready', onReady);
+      this.client.once('error', onFailed);
+      this.client.once('end', onFailed);
+      // a reconnect already scheduled after a failure: fail now rather than wait for it
+      if (status === 'reconnecting' && this.lastError) finish('failed');
+    });
+    if (outcome === 'ready') return;
+    if (outcome === 'failed') throw new Error(`not connected (${this.lastError || 'connection closed'})`);
+    throw new RemoteTimeoutError(`no connection within ${this.spec.connectTimeoutMs} ms`);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
