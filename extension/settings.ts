@@ -13,10 +13,12 @@ export interface ExtensionSettings {
   injectMasquerade: boolean;
   injectCmakeLauncher: boolean;
   logLevel: string;
+  /** remote tiers after local disk, in order (WARMCC_REMOTE) */
+  remote: string[];
 }
 
 /** settings a running server only picks up when it is restarted */
-export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel'];
+export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel', 'warmcc.remote'];
 export const ENVIRONMENT_SETTINGS = ['warmcc.environment'];
 
 export function readSettings(): ExtensionSettings {
@@ -31,6 +33,7 @@ export function readSettings(): ExtensionSettings {
     injectMasquerade: config.get<boolean>('environment.masquerade', true),
     injectCmakeLauncher: config.get<boolean>('environment.cmakeLauncher', true),
     logLevel: config.get<string>('logLevel', 'info'),
+    remote: config.get<string[]>('remote', []).filter((url) => typeof url === 'string' && url.trim() !== ''),
   };
 }
 
@@ -42,5 +45,7 @@ export function serverEnvironment(settings: ExtensionSettings): Record<string, s
     WARMCC_LOG_LEVEL: settings.logLevel,
   };
   if (settings.cacheDirectory) env.WARMCC_DIR = settings.cacheDirectory;
+  // empty: a WARMCC_REMOTE in the editor's own environment still applies
+  if (settings.remote.length) env.WARMCC_REMOTE = settings.remote.map((url) => url.trim()).join(' ');
   return env;
 }

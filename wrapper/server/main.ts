@@ -177,6 +177,8 @@ async function main(): Promise<void> {
   const socketInode = (await fs.stat(config.socketPath)).ino;
   log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
 
+  storage.prepare();
+
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;
     setInterval(() => {

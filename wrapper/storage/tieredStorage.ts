@@ -167,6 +167,12 @@ export class TieredStorage implements CacheStorage {
     ];
   }
 
+  /** Loads the remote backends ahead of the first lookup (the server calls it once listening,
+   *  so the first compile does not pay for loading a client library). Failures surface later. */
+  prepare(): void {
+    for (const tier of this.remotes) this.backendOf(tier).catch(() => {});
+  }
+
   /** Closes remote connections (server shutdown, after pending writes). */
   async close(): Promise<void> {
     await Promise.allSettled(this.remotes.map(async (tier) => (await tier.backend)?.close()));
