@@ -5,6 +5,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { clean, machine, OBJECT_COUNT, settle, type Machine } from './support/remoteMachine';
 import {
   memcachedBinary,
@@ -15,13 +18,17 @@ import {
   startNginxDav,
   startRedis,
   startS3Emulator,
+  selfSignedCertificate,
   type RunningServer,
 } from './support/remoteServers';
 
+const noRedis = redisBinary ? undefined : missingMessage('redis-server', 'redis-server');
+const noNginx = nginxBinary ? undefined : missingMessage('nginx', 'nginx-light');
+
 const backends: { name: string; missing: string | undefined; start: () => Promise<RunningServer> }[] = [
-  { name: 'Redis (redis-server)', missing: redisBinary ? undefined : missingMessage('redis-server', 'redis-server'), start: startRedis },
+  { name: 'Redis (redis-server)', missing: noRedis, start: () => startRedis() },
   { name: 'memcached', missing: memcachedBinary ? undefined : missingMessage('memcached', 'memcached'), start: () => startMemcached() },
-  { name: 'HTTP (nginx WebDAV PUT)', missing: nginxBinary ? undefined : missingMessage('nginx', 'nginx-light'), start: startNginxDav },
+  { name: 'HTTP (nginx WebDAV PUT)', missing: noNginx, start: () => startNginxDav() },
   { name: 'S3 protocol emulator (s3rver from npm, not a real S3)', missing: undefined, start: () => startS3Emulator('warmcc-test') },
 ];
 
@@ -74,3 +81,87 @@ for (const backend of backends) {
     });
   });
 }
+
+/** One machine builds once; the stats row of its remote tier after its writes finished. */
+async function buildOnce(name: string, remote: string, env: Record<string, string> = {}): Promise<{ m: Machine; remote: Record<string, any> }> {
+  const m = machine(name, remote, env);
+  try {
+    await m.build();
+    settle(m);
+    return { m, remote: m.remoteTier() };
+  } finally {
+    m.sandbox.cleanup();
+  }
+}
+
+describe('HTTP credentials and https (nginx)', { skip: noNginx }, () => {
+  const servers: RunningServer[] = [];
+  let certDir: string;
+  after(async () => {
+    for (const server of servers) await server.stop();
+    if (certDir) fs.rmSync(certDir, { recursive: true, force: true });
+  });
+
+  test('Basic auth from the URL: accepted with the right password, counted errors with a wrong one', async () => {
+    const server = await startNginxDav({ basicAuth: { user: 'ci', password: 'pa55-word' } });
+    servers.push(server);
+    const good = await buildOnce('basicOk', server.url.replace('http://', 'http://ci:pa55-word@'));
+    assert.equal(good.remote.writes, OBJECT_COUNT);
+    assert.equal(good.remote.errors, 0);
+    const bad = await buildOnce('basicBad', server.url.replace('http://', 'http://ci:wrong-pw@'));
+    assert.equal(bad.remote.hits + bad.remote.writes, 0, 'nothing read or written without the password');
+    assert.ok(bad.remote.errors >= 1, 'the 401s are counted');
+  });
+
+  test('a bearer token: accepted when right, refused (and counted) when missing', async () => {
+    const server = await startNginxDav({ bearerToken: 'tok-3141592' });
+    servers.push(server);
+    const good = await buildOnce('bearerOk', `${server.url}|bearer-token=tok-3141592`);
+    assert.equal(good.remote.writes, OBJECT_COUNT);
+    const missing = await buildOnce('bearerNo', server.url);
+    assert.equal(missing.remote.writes, 0);
+    assert.ok(missing.remote.errors >= 1);
+  });
+
+  test('https with a private CA: trusted through NODE_EXTRA_CA_CERTS, refused (and counted) without it', async () => {
+    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-cert-'));
+    const tls = selfSignedCertificate(certDir);
+    assert.ok(tls, 'openssl is installed (Debian openssl, a dependency of nginx and ca-certificates)');
+    const server = await startNginxDav({ tls });
+    servers.push(server);
+    assert.match(server.url, /^https:/);
+    const trusted = await buildOnce('httpsOk', server.url, { NODE_EXTRA_CA_CERTS: tls.cert });
+    assert.equal(trusted.remote.writes, OBJECT_COUNT);
+    assert.equal(trusted.remote.errors, 0);
+    const untrusted = await buildOnce('httpsNo', server.url);
+    assert.equal(untrusted.remote.writes, 0);
+    assert.ok(untrusted.remote.errors >= 1, 'certificate errors are counted');
+  });
+});
+
+describe('Redis over a Unix socket (redis+unix://)', { skip: noRedis }, () => {
+  let server: RunningServer;
+  let socketDir: string;
+  before(async () => {
+    socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-rsock-'));
+    server = await startRedis(['--unixsocket', path.join(socketDir, 'redis.sock'), '--unixsocketperm', '700']);
+  });
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(socketDir, { recursive: true, force: true });
+  });
+
+  test('two machines share results through the socket', async () => {
+    const url = `redis+unix://${path.join(socketDir, 'redis.sock')}?db=3`;
+    const a = await buildOnce('unixA', url);
+    assert.equal(a.remote.writes, OBJECT_COUNT);
+    const b = machine('unixB', url);
+    try {
+      await b.build();
+      assert.equal(b.stats().cacheHits, OBJECT_COUNT);
+      assert.equal(b.remoteTier().hits, OBJECT_COUNT);
+    } finally {
+      b.sandbox.cleanup();
+    }
+  });
+});

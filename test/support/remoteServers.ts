@@ -3,7 +3,7 @@
 // server can be installed here) and a TCP proxy that delays or cuts traffic (slow/dead remotes).
 // Every start returns a handle whose stop() the test calls in its cleanup.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -95,12 +95,28 @@ export async function startMemcached(itemSize = '1m'): Promise<RunningServer> {
   return startProcess('memcached', memcachedBinary!, args, port, `memcached://127.0.0.1:${port}`, dir);
 }
 
+export interface NginxOptions {
+  /** HTTP Basic auth required (htpasswd with a {PLAIN} password) */
+  basicAuth?: { user: string; password: string };
+  /** `Authorization: Bearer <token>` required */
+  bearerToken?: string;
+  /** serve https with this certificate and key (PEM files) */
+  tls?: { cert: string; key: string };
+}
+
 /** nginx serving <dir>/store with WebDAV PUT/DELETE: ccache's and warmcc's HTTP layout. */
-export async function startNginxDav(): Promise<RunningServer & { root: string }> {
+export async function startNginxDav(options: NginxOptions = {}): Promise<RunningServer & { root: string }> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-nginx-'));
   const root = path.join(dir, 'store');
   fs.mkdirSync(root);
+  const access: string[] = [];
+  if (options.basicAuth) {
+    fs.writeFileSync(path.join(dir, 'htpasswd'), `${options.basicAuth.user}:{PLAIN}${options.basicAuth.password}\n`);
+    access.push('auth_basic "warmcc";', `auth_basic_user_file ${dir}/htpasswd;`);
+  }
+  if (options.bearerToken) access.push(`if ($http_authorization != "Bearer ${options.bearerToken}") { return 401; }`);
+  const listen = options.tls ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};` : `listen 127.0.0.1:${port};`;
   const user = process.getuid?.() === 0 ? 'user root root;' : '';
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -118,10 +134,11 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port};
+    ${listen}
     root ${root};
     client_max_body_size 0;
     location / {
+      ${access.join('\n      ')}
       dav_methods PUT DELETE;
       create_full_put_path on;
       dav_access user:rw;
@@ -130,7 +147,8 @@ http {
 }
 `,
   );
-  const server = await startProcess('nginx', nginxBinary!, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], port, `http://127.0.0.1:${port}/cache`, dir);
+  const scheme = options.tls ? 'https' : 'http';
+  const server = await startProcess('nginx', nginxBinary!, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], port, `${scheme}://127.0.0.1:${port}/cache`, dir);
   return { ...server, root };
 }
 
@@ -192,4 +210,15 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     await new Promise((resolve) => server.close(resolve));
   };
   return proxy;
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), for https tests; undefined without openssl. */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } | undefined {
+  const openssl = which('openssl');
+  if (!openssl) return undefined;
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const result = spawnSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`openssl req failed: ${result.stderr}`);
+  return { cert, key };
 }

@@ -1,4 +1,4 @@
-// Remote tier over plain HTTP(S): GET reads, PUT writes, DELETE removes, in the path layouts that
+// Remote tier over plain HTTP(S): GET reads (404 = miss), PUT writes, DELETE removes, in the path layouts that
 // ccache's HTTP storage uses, so one server serves both:
 //   subdirs  <base>/<first 2 hex>/<rest>   (nginx/Apache WebDAV need "create full put path")
 //   flat     <base>/<key>
@@ -52,14 +52,6 @@ export class HttpStorage implements RemoteBackend {
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`GET answered HTTP ${response.status}`);
     return response.body;
-  }
-
-  /** Whether the server has the key, without transferring it. */
-  async has(key: string): Promise<boolean> {
-    const response = await this.request('HEAD', key);
-    if (response.status === 404) return false;
-    if (response.status >= 200 && response.status < 300) return true;
-    throw new Error(`HEAD answered HTTP ${response.status}`);
   }
 
   async put(key: string, data: Buffer): Promise<void> {
