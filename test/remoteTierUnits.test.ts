@@ -44,6 +44,12 @@ describe('WARMCC_REMOTE parsing', () => {
     assert.throws(() => parseRemoteSpec('redis://h|layout=flat', 'WARMCC_REMOTE'), /layout applies to http/);
     assert.throws(() => parseRemoteSpec('not a url', 'WARMCC_REMOTE'), /is not a URL/);
     assert.throws(() => loadConfig({ WARMCC_REMOTE: 'redis://h|read-only=maybe' }), /WARMCC_REMOTE \(redis:\/\/h\): read-only expects true or false/);
+    assert.throws(() => parseRemoteSpec('redis://h/zero', 'WARMCC_REMOTE'), /database 'zero' is not a number/);
+  });
+
+  test('the same server twice (two prefixes) gets two names, so its stats stay apart', () => {
+    const specs = parseRemoteList('redis://h/0|prefix=a redis://h/0|prefix=b', 'WARMCC_REMOTE');
+    assert.deepEqual(specs.map((spec) => spec.display), ['redis://h/0', 'redis://h/0 #2']);
   });
 
   test('credentials are masked in the display name and scrubbed from messages', () => {

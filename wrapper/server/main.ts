@@ -19,7 +19,7 @@ import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { acquireServerLock } from './singleInstance';
-import { Stats, statsFileFor, zeroTierCounters, type StatsSnapshot } from './stats';
+import { Stats, statsFileFor, type StatsSnapshot } from './stats';
 
 declare const WARMCC_VERSION: string;
 const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       serverStartedAt: startedAt,
       version,
       recent: [...stats.recent],
-      tiers: storage.tierSnapshots(c.tiers, zeroTierCounters),
+      tiers: storage.tierSnapshots(c.tiers),
     };
   };
 

@@ -4,6 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { zeroTierCounters, type TierCounters, type TierSnapshot } from '../storage/tierCounters';
+
+export { zeroTierCounters, type TierCounters, type TierSnapshot };
 
 export type Outcome = 'hit' | 'miss' | 'not cacheable' | 'compile failed' | 'error';
 
@@ -48,39 +51,6 @@ export interface Counters {
   since: number;
 }
 
-/** What one storage tier did. Lookups count entries and direct-mode manifests alike. */
-export interface TierCounters {
-  /** lookups sent to the tier (hits + misses + errors + timeouts + corrupt) */
-  reads: number;
-  hits: number;
-  misses: number;
-  /** values stored, including write-backs of hits from later tiers */
-  writes: number;
-  /** failed operations other than timeouts */
-  errors: number;
-  timeouts: number;
-  /** values that failed the format or checksum check (served as a miss) */
-  corrupt: number;
-  /** operations not sent because the tier's circuit was open */
-  skippedOpenCircuit: number;
-  circuitOpenings: number;
-  /** writes the backend declined by design, by reason (e.g. too large for memcached) */
-  writesSkipped: Record<string, number>;
-  bytesRead: number;
-  bytesWritten: number;
-  totalReadMs: number;
-  totalWriteMs: number;
-}
-
-export interface TierSnapshot extends TierCounters {
-  name: string;
-  kind: string;
-  readOnly: boolean;
-  circuit: 'closed' | 'open' | 'half-open';
-  averageReadMs: number;
-  averageWriteMs: number;
-}
-
 export interface StatsSnapshot extends Omit<Counters, 'tiers'> {
   /** storage tiers in lookup order: local disk first */
   tiers: TierSnapshot[];
@@ -111,12 +81,6 @@ function zeroCounters(): Counters {
   };
 }
 
-export function zeroTierCounters(): TierCounters {
-  return {
-    reads: 0, hits: 0, misses: 0, writes: 0, errors: 0, timeouts: 0, corrupt: 0, skippedOpenCircuit: 0, circuitOpenings: 0,
-    writesSkipped: {}, bytesRead: 0, bytesWritten: 0, totalReadMs: 0, totalWriteMs: 0,
-  };
-}
 
 function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;

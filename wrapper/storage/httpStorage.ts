@@ -69,7 +69,20 @@ export class HttpStorage implements RemoteBackend {
     this.agent.destroy();
   }
 
-  private request(method: string, key: string, body?: Buffer): Promise<Response> {
+  /** One request; repeated once when a kept-alive connection turns out to have been closed by
+   *  the server meanwhile (Node reports ECONNRESET on the reused socket). */
+  private async request(method: string, key: string, body?: Buffer): Promise<Response> {
+    try {
+      return await this.requestOnce(method, key, body);
+    } catch (error) {
+      if ((error as { reusedSocket?: boolean }).reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        return this.requestOnce(method, key, body);
+      }
+      throw error;
+    }
+  }
+
+  private requestOnce(method: string, key: string, body?: Buffer): Promise<Response> {
     const { url } = this.spec;
     const module = url.protocol === 'https:' ? https : http;
     const headers: http.OutgoingHttpHeaders = {};
@@ -113,7 +126,7 @@ export class HttpStorage implements RemoteBackend {
       request.on('timeout', () => request.destroy(new RemoteTimeoutError(`no answer within ${this.spec.operationTimeoutMs} ms`)));
       request.on('error', (error) => {
         clearTimeout(connectTimer);
-        reject(error);
+        reject(Object.assign(error, { reusedSocket: request.reusedSocket }));
       });
       request.on('close', () => clearTimeout(connectTimer));
       request.end(body);

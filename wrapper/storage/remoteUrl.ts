@@ -109,6 +109,11 @@ export function parseRemoteSpec(text: string, settingName: string): RemoteSpec {
   }
   if (kind !== 'http' && attributes.has('layout')) throw new RemoteSpecError(`${where}: layout applies to http(s) only`);
   if (kind === 's3' && !url.hostname) throw new RemoteSpecError(`${where}: expected s3://bucket[/prefix]`);
+  if (kind === 'redis') {
+    const db = url.protocol === 'redis+unix:' ? (url.searchParams.get('db') ?? '') : url.pathname.replace(/^\/|\/$/g, '');
+    if (db !== '' && !/^\d+$/.test(db)) throw new RemoteSpecError(`${where}: database '${db}' is not a number (redis://host:port/<db>, redis+unix:///socket?db=<db>)`);
+    if (url.protocol === 'redis+unix:' && !url.pathname) throw new RemoteSpecError(`${where}: expected redis+unix:///path/to/socket`);
+  }
   const endpoint = attributes.get('endpoint');
   if (endpoint !== undefined) {
     try {
@@ -141,7 +146,16 @@ export function parseRemoteSpec(text: string, settingName: string): RemoteSpec {
 }
 
 export function parseRemoteList(text: string | undefined, settingName: string): RemoteSpec[] {
-  return splitRemoteList(text ?? '').map((spec) => parseRemoteSpec(spec, settingName));
+  const specs = splitRemoteList(text ?? '').map((spec) => parseRemoteSpec(spec, settingName));
+  // tiers are told apart by their display name (stats, logs): the same server twice, e.g. with
+  // two prefixes, gets a number
+  const seen = new Map<string, number>();
+  for (const spec of specs) {
+    const count = (seen.get(spec.display) ?? 0) + 1;
+    seen.set(spec.display, count);
+    if (count > 1) spec.display = `${spec.display} #${count}`;
+  }
+  return specs;
 }
 
 /** The URL with user info masked (`***`), and no query string (it may carry tokens). */

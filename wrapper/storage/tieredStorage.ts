@@ -15,11 +15,7 @@ import { createRemoteBackend } from './remoteBackends';
 import { unwrapRemoteEntry, wrapRemoteEntry } from './remoteEnvelope';
 import { scrubSecrets, type RemoteSpec } from './remoteUrl';
 import { isTimeout, isWriteSkipped, RemoteTimeoutError, type CacheStorage, type LocalStorageUsage, type RemoteBackend } from './storage';
-import type { TierCounters, TierSnapshot } from '../server/stats';
-
-export interface TierRecorder {
-  tier(name: string, update: (counters: TierCounters) => void): void;
-}
+import { zeroTierCounters, type TierCounters, type TierRecorder, type TierSnapshot } from './tierCounters';
 
 export interface TieredStorageOptions {
   recorder: TierRecorder;
@@ -147,9 +143,9 @@ export class TieredStorage implements CacheStorage {
   }
 
   /** Tier descriptions for the stats, in lookup order, with their counters. */
-  tierSnapshots(counters: Record<string, TierCounters>, zero: () => TierCounters): TierSnapshot[] {
+  tierSnapshots(counters: Record<string, TierCounters>): TierSnapshot[] {
     const describe = (name: string, kind: string, readOnly: boolean, circuit: CircuitState): TierSnapshot => {
-      const c = counters[name] ?? zero();
+      const c = counters[name] ?? zeroTierCounters();
       const readsTimed = c.hits + c.misses;
       return {
         ...c,
