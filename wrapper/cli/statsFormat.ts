@@ -52,13 +52,13 @@ export function formatStatsText(s: StatsSnapshot): string {
 /** Per storage tier (local disk, then the remotes), when any remote tier is configured. */
 function formatTiers(tiers: TierSnapshot[]): string[] {
   if (tiers.length < 2) return [];
-  const header = ['Storage tier', 'Reads', 'Hits', 'Misses', 'Writes', 'Errors', 'Timeouts', 'Corrupt', 'Read', 'Written', 'Avg read'];
+  const header = ['Storage tier', 'Reads', 'Hits', 'Misses', 'Writes', 'Errors', 'Timeouts', 'Corrupt', 'Read', 'Written', 'Avg read', 'Avg write'];
   const rows = tiers.map((tier) => {
     const notes = [tier.readOnly ? 'read-only' : '', tier.circuit !== 'closed' ? `circuit ${tier.circuit}` : ''].filter(Boolean);
     return [
       notes.length ? `${tier.name} (${notes.join(', ')})` : tier.name,
       tier.reads, tier.hits, tier.misses, tier.writes, tier.errors, tier.timeouts, tier.corrupt,
-      formatBytes(tier.bytesRead), formatBytes(tier.bytesWritten), `${tier.averageReadMs.toFixed(2)} ms`,
+      formatBytes(tier.bytesRead), formatBytes(tier.bytesWritten), `${tier.averageReadMs.toFixed(2)} ms`, `${tier.averageWriteMs.toFixed(2)} ms`,
     ].map(String);
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
