@@ -19,7 +19,7 @@ import { TieredStorage } from '../wrapper/storage/tieredStorage';
 import { isWriteSkipped } from '../wrapper/storage/storage';
 import { zeroTierCounters, type TierCounters } from '../wrapper/server/stats';
 import { loadConfig } from '../wrapper/shared/config';
-import { memcachedBinary, missingMessage, redisBinary, startMemcached, startRedis, type RunningServer } from './support/remoteServers';
+import { memcachedBinary, missingMessage, redisBinary, startDelayProxy, startMemcached, startRedis, type RunningServer } from './support/remoteServers';
 
 const KEY = 'ab'.repeat(32);
 
@@ -222,5 +222,39 @@ describe('write-back into earlier tiers (two real Redis servers)', { skip: redis
     assert.equal(readOnlyStats.tiers['local disk']!.writes, 1);
     await laptop.close();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('remote writes behind a slow Redis (delay proxy)', { skip: redisBinary ? undefined : missingMessage('redis-server', 'redis-server') }, () => {
+  let redis: RunningServer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => redis?.stop());
+
+  test('put returns once local disk has the value; the queue behind a slow tier is bounded in bytes and overflow is counted', async () => {
+    const proxy = await startDelayProxy(redis.port, 1000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-queue-'));
+    const spec = parseRemoteSpec(`redis://127.0.0.1:${proxy.port}/0|connect-timeout=5000|timeout=10000`, 'X');
+    const stats = recorder();
+    const pending: Promise<unknown>[] = [];
+    const tiered = new TieredStorage(new LocalDiskStorage(dir, 1e9), [spec], { recorder: stats, log: () => {}, track: (work) => pending.push(work), maxWritesInFlight: 2, maxQueuedBytes: 250_000 });
+    try {
+      const keys = Array.from({ length: 10 }, (_, n) => n.toString(16).padStart(64, '0'));
+      for (const key of keys) await tiered.put(key, randomBytes(100_000));
+      // every put has returned: all values are local, the slow tier is still busy
+      assert.equal(stats.tiers['local disk']!.writes, 10);
+      assert.equal(stats.tiers[spec.display]?.writes ?? 0, 0, 'no remote write finished yet (each takes several delayed round trips)');
+      await Promise.all(pending);
+      const remote = stats.tiers[spec.display]!;
+      // 2 in flight + 2 queued (250 kB holds two 100 kB values), the other 6 skipped
+      assert.equal(remote.writes, 4);
+      assert.deepEqual(remote.writesSkipped, { 'write queue full': 6 });
+      assert.equal(remote.errors + remote.timeouts, 0);
+    } finally {
+      await tiered.close();
+      await proxy.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

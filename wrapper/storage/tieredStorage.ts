@@ -28,14 +28,19 @@ export interface TieredStorageOptions {
   circuitCooldownMs?: number;
   /** creates a backend; tests may pass their own, the server uses the lazily loaded modules */
   createBackend?: (spec: RemoteSpec) => Promise<RemoteBackend>;
+  /** per tier: writes in flight, and bytes allowed to wait behind them */
+  maxWritesInFlight?: number;
+  maxQueuedBytes?: number;
 }
 
 const DEFAULT_FAILURE_THRESHOLD = 3;
 const DEFAULT_CIRCUIT_COOLDOWN_MS = 30_000;
 /** remote writes in flight per tier; more wait in a queue (a -j64 build must not open 64 uploads) */
 const MAX_WRITES_IN_FLIGHT = 8;
-/** beyond this many queued writes per tier, new ones are skipped (counted) */
+/** beyond this many queued writes, or bytes waiting in them, per tier, new writes are skipped
+ *  (counted): a slow remote must not make the server hold the build's objects in memory */
 const MAX_QUEUED_WRITES = 2000;
+const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 
 interface RemoteTier {
   spec: RemoteSpec;
@@ -43,6 +48,7 @@ interface RemoteTier {
   backend: Promise<RemoteBackend> | undefined;
   writesInFlight: number;
   writeQueue: (() => void)[];
+  queuedBytes: number;
 }
 
 /** Rejects with RemoteTimeoutError after `ms`; the operation's own late outcome is ignored. */
@@ -69,6 +75,8 @@ export class TieredStorage implements CacheStorage {
   private readonly log: (message: string) => void;
   private readonly track: (work: Promise<unknown>) => void;
   private readonly createBackend: (spec: RemoteSpec) => Promise<RemoteBackend>;
+  private readonly maxWritesInFlight: number;
+  private readonly maxQueuedBytes: number;
 
   constructor(
     readonly local: LocalDiskStorage,
@@ -79,9 +87,11 @@ export class TieredStorage implements CacheStorage {
     this.log = options.log;
     this.track = options.track;
     this.createBackend = options.createBackend ?? createRemoteBackend;
+    this.maxWritesInFlight = options.maxWritesInFlight ?? MAX_WRITES_IN_FLIGHT;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
     const threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     const cooldown = options.circuitCooldownMs ?? DEFAULT_CIRCUIT_COOLDOWN_MS;
-    this.remotes = specs.map((spec) => ({ spec, breaker: new CircuitBreaker(threshold, cooldown), backend: undefined, writesInFlight: 0, writeQueue: [] }));
+    this.remotes = specs.map((spec) => ({ spec, breaker: new CircuitBreaker(threshold, cooldown), backend: undefined, writesInFlight: 0, writeQueue: [], queuedBytes: 0 }));
     this.name = [local.name, ...specs.map((spec) => spec.display)].join(' + ');
   }
 
@@ -254,7 +264,8 @@ export class TieredStorage implements CacheStorage {
   /** Queues a background write to one remote tier (bounded concurrency and queue). */
   private writeRemote(tier: RemoteTier, key: string, wrapped: Buffer): void {
     const name = tier.spec.display;
-    if (tier.writeQueue.length >= MAX_QUEUED_WRITES) {
+    const full = tier.writesInFlight >= this.maxWritesInFlight && (tier.writeQueue.length >= MAX_QUEUED_WRITES || tier.queuedBytes + wrapped.length > this.maxQueuedBytes);
+    if (full) {
       this.recorder.tier(name, (c) => (c.writesSkipped['write queue full'] = (c.writesSkipped['write queue full'] ?? 0) + 1));
       return;
     }
@@ -267,8 +278,14 @@ export class TieredStorage implements CacheStorage {
           resolve();
         });
       };
-      if (tier.writesInFlight < MAX_WRITES_IN_FLIGHT) start();
-      else tier.writeQueue.push(start);
+      if (tier.writesInFlight < this.maxWritesInFlight) start();
+      else {
+        tier.queuedBytes += wrapped.length;
+        tier.writeQueue.push(() => {
+          tier.queuedBytes -= wrapped.length;
+          start();
+        });
+      }
     });
     this.track(work);
   }
