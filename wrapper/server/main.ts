@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     void work.finally(() => pendingWork.delete(work));
   };
   // local disk first, then the remote tiers (WARMCC_REMOTE); backends load on first use
-  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, { recorder: stats, log: logError, track });
+  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, { recorder: stats, log: logError, debug, track });
   const compiledListeners = new Set<(event: CompiledNotification) => void>();
   const exitingListeners = new Set<(reason: string) => void>();
   let activeCompiles = 0;

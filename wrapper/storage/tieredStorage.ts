@@ -20,6 +20,8 @@ import { zeroTierCounters, type TierCounters, type TierRecorder, type TierSnapsh
 export interface TieredStorageOptions {
   recorder: TierRecorder;
   log: (message: string) => void;
+  /** per-lookup detail (WARMCC_LOG_LEVEL=debug): which remote tier answered, how fast */
+  debug?: (message: string) => void;
   /** background work (remote writes, write-backs) that shutdown must wait for */
   track: (work: Promise<unknown>) => void;
   /** consecutive failures that open a tier's circuit */
@@ -73,6 +75,7 @@ export class TieredStorage implements CacheStorage {
   private readonly remotes: RemoteTier[];
   private readonly recorder: TierRecorder;
   private readonly log: (message: string) => void;
+  private readonly debug: (message: string) => void;
   private readonly track: (work: Promise<unknown>) => void;
   private readonly createBackend: (spec: RemoteSpec) => Promise<RemoteBackend>;
   private readonly maxWritesInFlight: number;
@@ -85,6 +88,7 @@ export class TieredStorage implements CacheStorage {
   ) {
     this.recorder = options.recorder;
     this.log = options.log;
+    this.debug = options.debug ?? (() => {});
     this.track = options.track;
     this.createBackend = options.createBackend ?? createRemoteBackend;
     this.maxWritesInFlight = options.maxWritesInFlight ?? MAX_WRITES_IN_FLIGHT;
@@ -232,6 +236,7 @@ export class TieredStorage implements CacheStorage {
       c.bytesRead += bytes.length;
       c.totalReadMs += ms;
     });
+    this.debug(`${name}: hit ${key.slice(0, 12)} ${bytes.length} bytes ${ms.toFixed(1)}ms`);
     return payload;
   }
 
