@@ -19,6 +19,7 @@ import { TieredStorage } from '../wrapper/storage/tieredStorage';
 import { isWriteSkipped } from '../wrapper/storage/storage';
 import { zeroTierCounters, type TierCounters } from '../wrapper/server/stats';
 import { loadConfig } from '../wrapper/shared/config';
+import { readConfigFile } from '../wrapper/shared/configFile';
 import { memcachedBinary, missingMessage, redisBinary, startDelayProxy, startMemcached, startRedis, type RunningServer } from './support/remoteServers';
 
 const KEY = 'ab'.repeat(32);
@@ -254,6 +255,29 @@ describe('remote writes behind a slow Redis (delay proxy)', { skip: redisBinary 
     } finally {
       await tiered.close();
       await proxy.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('warmcc.conf', () => {
+  test('key = value lines under the environment; remote over several lines; clear errors with file and line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-conf-'));
+    try {
+      const file = path.join(dir, 'warmcc.conf');
+      fs.writeFileSync(file, '# team cache\ncache_size = 2G\nremote = redis://cache:6379/0\n  remote = http://h/c|read-only  \nlog_level=debug\n');
+      assert.deepEqual(readConfigFile(file), { WARMCC_CACHE_SIZE: '2G', WARMCC_REMOTE: 'redis://cache:6379/0 http://h/c|read-only', WARMCC_LOG_LEVEL: 'debug' });
+      const config = loadConfig({ WARMCC_DIR: dir, WARMCC_LOG_LEVEL: 'error' });
+      assert.equal(config.cacheSizeLimit, 2 * 1024 ** 3);
+      assert.equal(config.logLevel, 'error', 'the environment wins');
+      assert.deepEqual(config.remotes.map((r) => [r.display, r.readOnly]), [['redis://cache:6379/0', false], ['http://h/c', true]]);
+      assert.deepEqual(loadConfig({ WARMCC_DIR: dir, WARMCC_REMOTE: '' }).remotes, [], 'an empty WARMCC_REMOTE turns the file\'s tiers off');
+      fs.writeFileSync(file, 'cache_size = 1G\nsocket = /tmp/x\n');
+      assert.throws(() => loadConfig({ WARMCC_DIR: dir }), (error: Error) => error.message.startsWith(`${file}:2: unknown setting 'socket'`));
+      fs.writeFileSync(file, 'remote\n');
+      assert.throws(() => readConfigFile(file), /warmcc\.conf:1: expected 'key = value'/);
+      assert.deepEqual(readConfigFile(path.join(dir, 'absent.conf')), {});
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

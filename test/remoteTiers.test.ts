@@ -165,3 +165,24 @@ describe('Redis over a Unix socket (redis+unix://)', { skip: noRedis }, () => {
     }
   });
 });
+
+describe('remote tiers from $WARMCC_DIR/warmcc.conf', { skip: noRedis }, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => server?.stop());
+
+  test('a server started with no WARMCC_REMOTE uses the file\'s tier', async () => {
+    const m = machine('conf', undefined);
+    try {
+      fs.mkdirSync(m.sandbox.cacheDir, { recursive: true });
+      fs.writeFileSync(path.join(m.sandbox.cacheDir, 'warmcc.conf'), `# shared team cache\nremote = ${server.url}\n`);
+      await m.build();
+      settle(m);
+      assert.equal(m.remoteTier().writes, OBJECT_COUNT);
+    } finally {
+      m.sandbox.cleanup();
+    }
+  });
+});

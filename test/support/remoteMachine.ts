@@ -40,8 +40,9 @@ export interface Machine {
 }
 
 /** `extraFiles` are added to (or replace files of) the project. */
-export function machine(name: string, remote: string, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}): Machine {
-  const sandbox = createSandbox(name, { WARMCC_REMOTE: remote, ...extraEnv });
+/** `remote` undefined: no WARMCC_REMOTE at all (e.g. tiers from warmcc.conf). */
+export function machine(name: string, remote: string | undefined, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}): Machine {
+  const sandbox = createSandbox(name, { ...(remote === undefined ? {} : { WARMCC_REMOTE: remote }), ...extraEnv });
   // each machine builds its own copy, in its own directory
   const project = path.join(sandbox.dir, 'project');
   writeFiles(project, { ...projectFiles(), ...extraFiles });

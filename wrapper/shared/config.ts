@@ -1,9 +1,11 @@
 // The one module that reads warmcc's settings. Every setting here matches a row of
 // docs/configuration.md (environment variable, default, meaning); nothing else reads WARMCC_*.
+// Server settings may also come from $WARMCC_DIR/warmcc.conf (configFile.ts); the environment wins.
 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
+import { CONFIG_FILE_NAME, readConfigFile } from './configFile';
 
 export interface WarmccConfig {
   /** local cache directory (WARMCC_DIR) */
@@ -79,8 +81,11 @@ export function defaultSocketPath(env: Env): string {
   return path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`, 'server.sock');
 }
 
-export function loadConfig(env: Env = process.env): WarmccConfig {
-  const cacheDir = path.resolve(env.WARMCC_DIR || defaultCacheDir(env));
+export function loadConfig(processEnv: Env = process.env): WarmccConfig {
+  const cacheDir = path.resolve(processEnv.WARMCC_DIR || defaultCacheDir(processEnv));
+  // $WARMCC_DIR/warmcc.conf under the environment (configFile.ts)
+  const env: Env = { ...readConfigFile(path.join(cacheDir, CONFIG_FILE_NAME)) };
+  for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) env[name] = value;
   return {
     cacheDir,
     cacheSizeLimit: env.WARMCC_CACHE_SIZE ? parseSize(env.WARMCC_CACHE_SIZE, 'WARMCC_CACHE_SIZE') : DEFAULT_CACHE_SIZE,
