@@ -33,7 +33,8 @@ Options:
   -h, --help                   this help
 
 Environment: WARMCC_DIR, WARMCC_CACHE_SIZE, WARMCC_SOCKET, WARMCC_LOG, WARMCC_IDLE_TIMEOUT,
-WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_REMOTE (see docs/configuration.md).`;
+WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_REMOTE; server settings may also be
+in $WARMCC_DIR/warmcc.conf (see docs/configuration.md).`;
 
 class UsageError extends Error {}
 
