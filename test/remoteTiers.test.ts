@@ -186,3 +186,45 @@ describe('remote tiers from $WARMCC_DIR/warmcc.conf', { skip: noRedis }, () => {
     }
   });
 });
+
+describe('direct mode through a remote tier', { skip: noRedis }, () => {
+  let server: RunningServer;
+  let checkout: string;
+  before(async () => {
+    server = await startRedis();
+    checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-checkout-'));
+  });
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(checkout, { recursive: true, force: true });
+  });
+
+  test('machine B, with the project at the same path (CI containers), gets direct hits from the manifests machine A stored', async () => {
+    const project = path.join(checkout, 'src');
+    const a = machine('directA', server.url, { WARMCC_DIRECT: '1' }, {}, project);
+    // direct mode records no manifest for files written in the last moments (a checkout, here)
+    const past = new Date(Date.now() - 3600_000);
+    for (const entry of fs.readdirSync(project, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) fs.utimesSync(path.join(entry.parentPath, entry.name), past, past);
+    }
+    try {
+      await a.build();
+      settle(a);
+      assert.equal(a.stats().cacheMisses, OBJECT_COUNT);
+    } finally {
+      a.sandbox.cleanup();
+    }
+    fs.rmSync(project, { recursive: true, force: true });
+    const b = machine('directB', server.url, { WARMCC_DIRECT: '1' }, {}, project);
+    try {
+      await b.build();
+      settle(b);
+      const stats = b.stats();
+      assert.equal(stats.directHits, OBJECT_COUNT, 'every compile a direct hit, no preprocessor run');
+      // a manifest and a result per compile, both from Redis
+      assert.equal(b.remoteTier().hits, 2 * OBJECT_COUNT);
+    } finally {
+      b.sandbox.cleanup();
+    }
+  });
+});

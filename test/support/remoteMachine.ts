@@ -40,11 +40,12 @@ export interface Machine {
 }
 
 /** `extraFiles` are added to (or replace files of) the project. */
-/** `remote` undefined: no WARMCC_REMOTE at all (e.g. tiers from warmcc.conf). */
-export function machine(name: string, remote: string | undefined, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}): Machine {
+/** `remote` undefined: no WARMCC_REMOTE at all (e.g. tiers from warmcc.conf). `projectDir`:
+ *  where the project copy goes (default: inside the machine's sandbox). */
+export function machine(name: string, remote: string | undefined, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}, projectDir?: string): Machine {
   const sandbox = createSandbox(name, { ...(remote === undefined ? {} : { WARMCC_REMOTE: remote }), ...extraEnv });
   // each machine builds its own copy, in its own directory
-  const project = path.join(sandbox.dir, 'project');
+  const project = projectDir ?? path.join(sandbox.dir, 'project');
   writeFiles(project, { ...projectFiles(), ...extraFiles });
   const result: Machine = {
     sandbox,
