@@ -22,14 +22,17 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let WARMCC_BIN = path.join(REPO, 'bin', 'warmcc');
 
 // warmcc: preprocessor mode (WARMCC_DIRECT=0); warmcc-direct: the default direct mode;
-// warmcc-depend: depend mode (WARMCC_DEPEND=1). Each has its own server and cache.
-type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend';
+// warmcc-depend: depend mode (WARMCC_DEPEND=1); warmcc-remote: direct mode with a Redis tier
+// (WARMCC_REMOTE) on a redis-server the bench starts on loopback, whose warm rows start from an
+// empty local cache each time (remote hits + write-back). Each has its own server and cache.
+type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-remote';
 type ToolId = WarmccToolId | 'ccache' | 'sccache';
-const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'ccache', 'sccache'];
+const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-remote', 'ccache', 'sccache'];
 const WARMCC_MODE_ENV: Record<WarmccToolId, Record<string, string>> = {
   warmcc: { WARMCC_DIRECT: '0' },
   'warmcc-direct': {},
   'warmcc-depend': { WARMCC_DEPEND: '1' },
+  'warmcc-remote': {},
 };
 
 interface Options {
@@ -51,7 +54,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N              warm (and plain) builds per mode, the median is reported (default 3)
   --json [FILE]         also write the results as JSON (default bench/work/results-<date>.json)
   --keep                keep the work directory (project, caches, logs)
-  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,ccache,sccache (default: all)
+  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,warmcc-remote,ccache,sccache (default: all)
   --jobs N              make -jN (default: number of CPUs)
   --calls N             calls in the per-hit loop (default 200)
   --compiler gcc|clang  compiler family (default gcc)
@@ -507,6 +510,10 @@ interface Tool {
   serverPids?(): number[];
   /** starts the server if the tool has one; fills startNotes */
   start(): Promise<void>;
+  /** untimed, before each warm build and each timed per-hit call (warmcc-remote: empty the local tier) */
+  beforeWarm?(): Promise<void>;
+  /** extra notes for the per-hit row, from the tool's own counters (warmcc-remote: per-tier latency) */
+  perHitNotes?(): Promise<string[]>;
   stats(): Promise<HitStats>;
   stop(): Promise<string[]>;
   startNotes: string[];
@@ -717,11 +724,11 @@ async function stopWarmcc(env: NodeJS.ProcessEnv, cwd: string, knownPid: number 
   return notes;
 }
 
-function makeWarmcc(work: string, sockDir: string, version: string, id: WarmccToolId = 'warmcc'): Tool {
+function makeWarmcc(work: string, sockDir: string, version: string, id: WarmccToolId = 'warmcc', remoteUrl?: string): Tool {
   const cacheDir = path.join(work, `${id}-cache`);
   const socket = path.join(sockDir, `${id}.sock`);
   const serverLog = path.join(work, 'logs', `${id}-server.log`);
-  const env = { ...warmccEnv(cacheDir, socket, serverLog), ...WARMCC_MODE_ENV[id] };
+  const env = { ...warmccEnv(cacheDir, socket, serverLog), ...WARMCC_MODE_ENV[id], ...(remoteUrl ? { WARMCC_REMOTE: remoteUrl } : {}) };
   let serverPid: number | undefined;
   const tool: Tool = {
     id,
@@ -749,7 +756,51 @@ function makeWarmcc(work: string, sockDir: string, version: string, id: WarmccTo
       return stopWarmcc(env, work, serverPid);
     },
   };
+  if (remoteUrl) {
+    tool.beforeWarm = async () => {
+      const r = await capture(WARMCC_BIN, ['-C'], env, work);
+      if (r.code !== 0) throw new Error(`warmcc -C failed: ${describeFailure(r)}`);
+    };
+    tool.perHitNotes = async () => {
+      const r = await capture(WARMCC_BIN, ['-s', '--stats-format', 'json'], env, work);
+      const tiers = (extractJson(r.out) as { tiers?: { name: string; hits: number; reads: number; averageReadMs: number; errors: number; timeouts: number }[] }).tiers ?? [];
+      return tiers.map((t) => `${t.name}: ${t.hits}/${t.reads} hits, ${t.averageReadMs.toFixed(2)} ms per read${t.errors + t.timeouts ? `, ⚠ ${t.errors} errors, ${t.timeouts} timeouts` : ''}`);
+    };
+  }
   return tool;
+}
+
+/** A redis-server for warmcc-remote on a free loopback port, with no persistence. */
+async function startBenchRedis(exe: string, work: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const dir = path.join(work, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  const child = spawn(exe, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
 }
 
 /** Where a server log ends now, to scan only what a measurement adds. */
@@ -864,6 +915,7 @@ async function measureBuilds(
   for (let i = 0; i < count; i++) {
     const clean = await run('make', ['clean'], { cwd: ctx.projectDir, env, logFile, timeoutMs: 60_000 });
     if (clean.code !== 0) throw new Error(`make clean failed: ${describeFailure(clean)}`);
+    if (kind === 'warm') await tool?.beforeWarm?.();
     const before = await safeStats(tool);
     progress(`${mode}: build ${i + 1}/${count} ...`);
     const servers = tool?.serverPids?.() ?? [];
@@ -1011,6 +1063,7 @@ async function perCall(ctx: Ctx, label: string, command: string, cmd: string, ar
   const logFile = path.join(ctx.logDir, `per-call-${slug(label)}.log`);
   progress(`per-call: ${label} x${ctx.opts.calls} ...`);
   for (let i = 0; i < 4; i++) {
+    if (i > 0) await tool?.beforeWarm?.();
     const r = await run(cmd, args, { cwd: ctx.smallDir, env, logFile, timeoutMs: 60_000 });
     if (r.code !== 0) {
       row.status = 'failed';
@@ -1028,6 +1081,7 @@ async function perCall(ctx: Ctx, label: string, command: string, cmd: string, ar
   // one log line per call is enough to debug a failure; keep the loop tight otherwise
   const t0 = Date.now();
   for (let i = 0; i < ctx.opts.calls; i++) {
+    await tool?.beforeWarm?.();
     const r = await run(cmd, args, { cwd: ctx.smallDir, env, logFile, timeoutMs: 60_000 });
     if (r.code !== 0) {
       row.status = 'failed';
@@ -1072,7 +1126,7 @@ async function perCall(ctx: Ctx, label: string, command: string, cmd: string, ar
 async function benchTool(ctx: Ctx, tool: Tool, stops: Map<Tool | string, () => Promise<void>>): Promise<void> {
   const modes: { mode: string; kind: 'cold' | 'warm'; env: NodeJS.ProcessEnv }[] = [
     { mode: `${tool.id} cold`, kind: 'cold', env: {} },
-    { mode: `${tool.id} warm`, kind: 'warm', env: {} },
+    { mode: tool.id === 'warmcc-remote' ? 'warmcc remote warm (empty local, full Redis)' : `${tool.id} warm`, kind: 'warm', env: {} },
   ];
   if (tool.id === 'ccache') modes.push({ mode: 'ccache warm (preprocessor mode)', kind: 'warm', env: { CCACHE_NODIRECT: '1' } });
   const args = [ctx.cc, '-c', 'small.c', '-o', 'small.o'];
@@ -1119,7 +1173,10 @@ async function benchTool(ctx: Ctx, tool: Tool, stops: Map<Tool | string, () => P
     }
     for (const m of modes.slice(1)) await measureBuilds(ctx, m.mode, m.kind, tool, m.env, ctx.opts.runs);
 
-    await perCall(ctx, tool.id, `${tool.id} ${args.join(' ')}`, tool.exe, args, tool.env, tool);
+    const command = tool.id === 'warmcc-remote' ? `WARMCC_REMOTE=redis://… warmcc ${args.join(' ')}` : `${tool.id} ${args.join(' ')}`;
+    const hitRow = await perCall(ctx, tool.id, command, tool.exe, args, tool.env, tool);
+    if (tool.beforeWarm) hitRow.notes.push('local tier emptied (`warmcc -C`, untimed) before each call, so every hit comes from Redis');
+    if (tool.perHitNotes) hitRow.notes.push(...(await tool.perHitNotes()));
     if (tool.id === 'ccache') {
       await perCall(ctx, 'ccache (preprocessor mode)', `CCACHE_NODIRECT=1 ccache ${args.join(' ')}`, tool.exe, args, { ...tool.env, CCACHE_NODIRECT: '1' }, tool);
     }
@@ -1322,11 +1379,12 @@ async function main(): Promise<number> {
     const toolVersions: string[] = [];
     const found = new Map<ToolId, { exe: string; version: string }>();
     for (const id of opts.tools) {
-      if (id === 'warmcc-direct' || id === 'warmcc-depend') {
+      if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-remote') {
         // same binary as warmcc: usable when warmcc was found
         const warmcc = found.get('warmcc');
-        if (warmcc) found.set(id, warmcc);
-        else progress(`${id}: skipped (needs the warmcc row: --tools warmcc,${id})`);
+        if (!warmcc) progress(`${id}: skipped (needs the warmcc row: --tools warmcc,${id})`);
+        else if (id === 'warmcc-remote' && !which('redis-server', env)) progress('warmcc-remote: skipped, redis-server not installed');
+        else found.set(id, warmcc);
         continue;
       }
       if (id === 'warmcc') {
@@ -1419,6 +1477,11 @@ async function main(): Promise<number> {
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
       else if (id === 'warmcc-direct' || id === 'warmcc-depend') tool = makeWarmcc(work, sockDir, info.version, id);
+      else if (id === 'warmcc-remote') {
+        const redis = await startBenchRedis(which('redis-server', env)!, work);
+        stops.set('redis-server', redis.stop);
+        tool = makeWarmcc(work, sockDir, info.version, 'warmcc-remote', redis.url);
+      }
       else {
         await probeWarmccAutoStart(ctx, sockDir, stops);
         tool = makeWarmcc(work, sockDir, info.version);

@@ -16,10 +16,12 @@ export interface ExtensionSettings {
   /** 'direct' (default), 'depend' or 'preprocessor' */
   cacheMode: string;
   baseDirs: string[];
+  /** remote tiers after local disk, in order (WARMCC_REMOTE) */
+  remote: string[];
 }
 
 /** settings a running server only picks up when it is restarted */
-export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel', 'warmcc.mode', 'warmcc.baseDirs'];
+export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel', 'warmcc.mode', 'warmcc.baseDirs', 'warmcc.remote'];
 export const ENVIRONMENT_SETTINGS = ['warmcc.environment'];
 
 export function readSettings(): ExtensionSettings {
@@ -36,6 +38,7 @@ export function readSettings(): ExtensionSettings {
     logLevel: config.get<string>('logLevel', 'info'),
     cacheMode: config.get<string>('mode', 'direct'),
     baseDirs: config.get<string[]>('baseDirs', []),
+    remote: config.get<string[]>('remote', []).filter((url) => typeof url === 'string' && url.trim() !== ''),
   };
 }
 
@@ -51,5 +54,7 @@ export function serverEnvironment(settings: ExtensionSettings): Record<string, s
   if (settings.cacheMode === 'depend') env.WARMCC_DEPEND = '1';
   // a terminal's own WARMCC_BASEDIRS still wins per compile
   if (settings.baseDirs.length) env.WARMCC_BASEDIRS = settings.baseDirs.join(':');
+  // empty: a WARMCC_REMOTE in the editor's own environment still applies
+  if (settings.remote.length) env.WARMCC_REMOTE = settings.remote.map((url) => url.trim()).join(' ');
   return env;
 }

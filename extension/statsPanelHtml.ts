@@ -119,6 +119,14 @@ export function statsPanelHtml(options: StatsPanelHtmlOptions): string {
         </table>
       </div>
 
+      <div class="card card-tiers" id="card-tiers" hidden>
+        <div class="card-head"><h2>Storage tiers</h2></div>
+        <table class="table" id="tiers" data-testid="tiers">
+          <thead><tr><th scope="col">Tier</th><th scope="col" class="num">Hits</th><th scope="col" class="num">Misses</th><th scope="col" class="num">Writes</th><th scope="col" class="num">Errors</th><th scope="col" class="num">Timeouts</th><th scope="col" class="num">Read</th><th scope="col" class="num">Written</th><th scope="col" class="num">Avg read</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+
       <div class="card card-recent">
         <div class="card-head"><h2>Recent compiles</h2></div>
         <table class="table" id="recent" data-testid="recent">

@@ -307,6 +307,32 @@
     }
   }
 
+  /** Local disk and the remote tiers (shown when a remote tier is configured). Names arrive
+   *  from the server with credentials already masked. */
+  function renderTiers(s) {
+    const tiers = (s && Array.isArray(s.tiers) && s.tiers) || [];
+    $('card-tiers').hidden = tiers.length < 2;
+    const tbody = replaceBody('tiers');
+    for (const tier of tiers) {
+      const row = document.createElement('tr');
+      const cell = el('td', 'tier');
+      cell.appendChild(el('span', 'tier-name', String(tier.name)));
+      cell.title = String(tier.name);
+      const notes = [];
+      if (tier.readOnly) notes.push('read-only');
+      if (tier.circuit && tier.circuit !== 'closed') notes.push('circuit ' + tier.circuit);
+      if (tier.corrupt) notes.push(count(tier.corrupt) + ' corrupt');
+      if (tier.skippedOpenCircuit) notes.push(count(tier.skippedOpenCircuit) + ' skipped');
+      if (notes.length) cell.appendChild(el('span', 'tier-notes', notes.join(' · ')));
+      row.appendChild(cell);
+      for (const n of [tier.hits, tier.misses, tier.writes, tier.errors, tier.timeouts]) row.appendChild(el('td', 'num', count(Number(n) || 0)));
+      row.appendChild(el('td', 'num', bytes(Number(tier.bytesRead) || 0)));
+      row.appendChild(el('td', 'num', bytes(Number(tier.bytesWritten) || 0)));
+      row.appendChild(el('td', 'num', Number(tier.hits) + Number(tier.misses) ? milliseconds(Number(tier.averageReadMs) || 0) : '—'));
+      tbody.appendChild(row);
+    }
+  }
+
   const OUTCOME_CLASS = {
     hit: 'hit',
     miss: 'miss',
@@ -459,6 +485,7 @@
     renderHeader(model.state, s);
     renderTiles(s);
     renderCache(s);
+    renderTiers(s);
     renderLanguages(s);
     renderReasons(s);
     renderRecent(s);

@@ -167,6 +167,10 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       'extension/dist/extension.js',
       'extension/dist/cli.js',
       'extension/dist/client.js',
+      'extension/dist/storage-redis.js',
+      'extension/dist/storage-s3.js',
+      'extension/dist/storage-http.js',
+      'extension/dist/storage-memcached.js',
       'extension/bin/warmcc',
       'extension/media/statsPanel.js',
       'extension/media/statsPanel.css',
@@ -215,6 +219,20 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       const required = new Set([...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1]!));
       const external = [...required].filter((name) => !builtins.has(name) && !(bundle === 'extension' && name === 'vscode') && !name.startsWith('.'));
       assert.deepEqual(external, [], `dist/${bundle}.js requires packages the .vsix does not carry`);
+    }
+    // the remote tier backends (loaded on demand): each must load from the .vsix alone, with no
+    // node_modules anywhere above it (the AWS SDK names optional packages in its messages, so
+    // loading is the test, not a text search)
+    const alone = makeTemporaryDir('wcc-vsix-backends-');
+    try {
+      for (const kind of ['redis', 's3', 'http', 'memcached']) {
+        const file = path.join(alone, `storage-${kind}.js`);
+        fs.writeFileSync(file, entry(`extension/dist/storage-${kind}.js`).read());
+        const loaded = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(file)}); if (typeof m.createBackend !== 'function') process.exit(3);`], { cwd: alone, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+        assert.equal(loaded.status, 0, `dist/storage-${kind}.js loads on its own: ${loaded.stderr}`);
+      }
+    } finally {
+      removeTemporaryDir(alone);
     }
   });
 

@@ -21,6 +21,11 @@ async function bundle() {
       cli: 'wrapper/cli/main.ts',
       client: 'wrapper/client/nodeClient.ts',
       extension: 'extension/extension.ts',
+      // remote tier backends: separate files, required only when configured (remoteBackends.ts)
+      'storage-redis': 'wrapper/storage/redisStorage.ts',
+      'storage-s3': 'wrapper/storage/s3Storage.ts',
+      'storage-http': 'wrapper/storage/httpStorage.ts',
+      'storage-memcached': 'wrapper/storage/memcachedStorage.ts',
     },
     outdir: 'dist',
     bundle: true,
@@ -31,7 +36,7 @@ async function bundle() {
     logLevel: 'warning',
     // the VS Code extension's `vscode` is provided by the editor at run time
     external: ['vscode'],
-    define: { WARMCC_VERSION: JSON.stringify(version) },
+    define: { WARMCC_VERSION: JSON.stringify(version), WARMCC_BUNDLED_BACKENDS: 'true' },
   });
 }
 
@@ -80,4 +85,4 @@ const temp = `${client}.tmp-${process.pid}`;
 if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
 fs.renameSync(temp, client);
 makeMasqueradeLinks(binDir);
-console.log(`warmcc ${version} built: dist/{server,cli,client}.js, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
+console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);

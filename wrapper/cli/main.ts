@@ -10,6 +10,7 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import { canConnect, ensureServer } from '../shared/serverLauncher';
 import { formatBytes } from '../shared/formatBytes';
+import { describeRemote } from '../storage/remoteUrl';
 import { formatStatsText } from './statsFormat';
 
 declare const WARMCC_VERSION: string;
@@ -36,7 +37,8 @@ Options:
   -h, --help                   this help
 
 Environment: WARMCC_DIR, WARMCC_CACHE_SIZE, WARMCC_SOCKET, WARMCC_LOG, WARMCC_IDLE_TIMEOUT,
-WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_JOURNAL_SIZE (see docs/configuration.md).`;
+WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_JOURNAL_SIZE, WARMCC_REMOTE; server settings may
+also be in $WARMCC_DIR/warmcc.conf (see docs/configuration.md).`;
 
 class UsageError extends Error {}
 
@@ -166,7 +168,8 @@ async function run(args: string[]): Promise<number> {
       return 0;
     }
     case '--show-config': {
-      const shown = { version, ...config, journalFile: journalFileFor(config.cacheDir, config.socketPath) };
+      // remote tiers as displayed: credentials never printed
+      const shown = { version, ...config, remotes: config.remotes.map(describeRemote), journalFile: journalFileFor(config.cacheDir, config.socketPath) };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
       else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
       return 0;

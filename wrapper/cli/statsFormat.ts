@@ -1,6 +1,6 @@
 // `warmcc -s` text output, laid out like sccache's so scripts and eyes carry over.
 
-import type { StatsSnapshot } from '../server/stats';
+import type { StatsSnapshot, TierSnapshot } from '../server/stats';
 import { formatBytes } from '../shared/formatBytes';
 
 export function formatStatsText(s: StatsSnapshot): string {
@@ -39,6 +39,7 @@ export function formatStatsText(s: StatsSnapshot): string {
     const width = Math.max(...skipped.map(([reason]) => reason.length)) + 2;
     for (const [reason, count] of skipped) lines.push(`${reason.padEnd(width)}${String(count).padStart(8)}`);
   }
+  lines.push(...formatTiers(s.tiers ?? []));
   const reasons = Object.entries(s.notCacheable).sort((a, b) => b[1] - a[1]);
   if (reasons.length) {
     lines.push('', 'Non-cacheable reasons:');
@@ -46,4 +47,29 @@ export function formatStatsText(s: StatsSnapshot): string {
     for (const [reason, count] of reasons) lines.push(`${reason.padEnd(reasonWidth)}${String(count).padStart(8)}`);
   }
   return lines.join('\n');
+}
+
+/** Per storage tier (local disk, then the remotes), when any remote tier is configured. */
+function formatTiers(tiers: TierSnapshot[]): string[] {
+  if (tiers.length < 2) return [];
+  const header = ['Storage tier', 'Reads', 'Hits', 'Misses', 'Writes', 'Errors', 'Timeouts', 'Corrupt', 'Read', 'Written', 'Avg read', 'Avg write'];
+  const rows = tiers.map((tier) => {
+    const notes = [tier.readOnly ? 'read-only' : '', tier.circuit !== 'closed' ? `circuit ${tier.circuit}` : ''].filter(Boolean);
+    return [
+      notes.length ? `${tier.name} (${notes.join(', ')})` : tier.name,
+      tier.reads, tier.hits, tier.misses, tier.writes, tier.errors, tier.timeouts, tier.corrupt,
+      formatBytes(tier.bytesRead), formatBytes(tier.bytesWritten), `${tier.averageReadMs.toFixed(2)} ms`, `${tier.averageWriteMs.toFixed(2)} ms`,
+    ].map(String);
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('  ');
+  const result = ['', 'Storage tiers (lookups of entries and manifests):', line(header), ...rows.map(line)];
+  for (const tier of tiers) {
+    const extra: string[] = [];
+    if (tier.skippedOpenCircuit) extra.push(`skipped while the circuit was open: ${tier.skippedOpenCircuit}`);
+    if (tier.circuitOpenings) extra.push(`circuit opened: ${tier.circuitOpenings}`);
+    for (const [reason, count] of Object.entries(tier.writesSkipped)) extra.push(`writes skipped (${reason}): ${count}`);
+    if (extra.length) result.push(`${tier.name}: ${extra.join('; ')}`);
+  }
+  return result;
 }

@@ -11,6 +11,8 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { withoutJobserver } from '../shared/jobserver';
 import { canConnect } from '../shared/serverLauncher';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
+import { describeRemote } from '../storage/remoteUrl';
+import { TieredStorage } from '../storage/tieredStorage';
 import { serveCompileConnection } from './compileConnection';
 import type { CompileContext } from './compileRequest';
 import { explainFromJournal } from './explainRequest';
@@ -53,10 +55,15 @@ async function main(): Promise<void> {
   rotateLogIfLarge(config.logFile);
 
   const startedAt = Date.now();
-  const storage = new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log);
   const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
   const journal = new Journal(journalFileFor(config.cacheDir, config.socketPath), config.journalSizeLimit, logError);
   const pendingWork = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    pendingWork.add(work);
+    void work.finally(() => pendingWork.delete(work));
+  };
+  // local disk first, then the remote tiers (WARMCC_REMOTE); backends load on first use
+  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, { recorder: stats, log: logError, debug, track });
   const compiledListeners = new Set<(event: CompiledNotification) => void>();
   const exitingListeners = new Set<(reason: string) => void>();
   let activeCompiles = 0;
@@ -77,10 +84,7 @@ async function main(): Promise<void> {
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },
-    track: (work) => {
-      pendingWork.add(work);
-      void work.finally(() => pendingWork.delete(work));
-    },
+    track,
     journal,
   };
 
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
       serverStartedAt: startedAt,
       version,
       recent: [...stats.recent],
+      tiers: storage.tierSnapshots(c.tiers),
     };
   };
 
@@ -139,7 +144,9 @@ async function main(): Promise<void> {
     for (const listener of exitingListeners) listener(why);
     server.close();
     while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await Promise.allSettled([...pendingWork]);
+    // writes to remote tiers are bounded by their timeouts
+    while (pendingWork.size) await Promise.allSettled([...pendingWork]);
+    await storage.close();
     stats.save();
     journal.flush();
     // remove the socket only if it is still ours (a newer server may have replaced it)
@@ -156,7 +163,8 @@ async function main(): Promise<void> {
     snapshot,
     zeroStats: () => stats.zero(),
     clearCache: () => storage.clear(),
-    config: () => ({ ...config, version, pid: process.pid, journalFile: journal.file }),
+    // remote URLs only as displayed: credentials never leave the server
+    config: () => ({ ...config, remotes: config.remotes.map(describeRemote), version, pid: process.pid, journalFile: journal.file }),
     explain: (params) => {
       if (!journal.enabled) throw new Error('the journal is off (WARMCC_JOURNAL_SIZE=0): there is nothing to explain from');
       journal.flush();
@@ -181,7 +189,9 @@ async function main(): Promise<void> {
   });
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s)`);
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
+
+  storage.prepare();
 
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;

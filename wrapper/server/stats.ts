@@ -4,6 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { zeroTierCounters, type TierCounters, type TierSnapshot } from '../storage/tierCounters';
+
+export { zeroTierCounters, type TierCounters, type TierSnapshot };
 
 export type Outcome = 'hit' | 'miss' | 'not cacheable' | 'compile failed' | 'error';
 
@@ -43,10 +46,14 @@ export interface Counters {
   totalMissMs: number;
   /** sum of the original compile times of entries served from cache */
   compileMsSaved: number;
+  /** per storage tier (local disk, then each remote), by the tier's display name */
+  tiers: Record<string, TierCounters>;
   since: number;
 }
 
-export interface StatsSnapshot extends Counters {
+export interface StatsSnapshot extends Omit<Counters, 'tiers'> {
+  /** storage tiers in lookup order: local disk first */
+  tiers: TierSnapshot[];
   socketPath: string;
   cacheDir: string;
   cacheEntries: number;
@@ -70,9 +77,10 @@ function zeroCounters(): Counters {
     hitsByLanguage: {}, missesByLanguage: {}, notCacheable: {},
     compileFailures: 0, cacheReadErrors: 0, cacheWriteErrors: 0, corruptEntries: 0,
     forcedRecaches: 0, internalErrors: 0,
-    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, since: Date.now(),
+    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, tiers: {}, since: Date.now(),
   };
 }
+
 
 function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
@@ -96,7 +104,9 @@ export class Stats {
   private load(): Counters {
     try {
       const saved = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<Counters>;
-      return { ...zeroCounters(), ...saved };
+      const tiers: Record<string, TierCounters> = {};
+      for (const [name, counters] of Object.entries(saved.tiers ?? {})) tiers[name] = { ...zeroTierCounters(), ...counters };
+      return { ...zeroCounters(), ...saved, tiers };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.log(`stats: ignoring unreadable ${this.file}: ${(error as Error).message}`);
@@ -166,6 +176,13 @@ export class Stats {
 
   directModeSkipped(reason: string): void {
     increment(this.counters.directModeSkipped, reason);
+    this.changed();
+  }
+
+  /** Updates one storage tier's counters (called by wrapper/storage/tieredStorage.ts). */
+  tier(name: string, update: (counters: TierCounters) => void): void {
+    const counters = (this.counters.tiers[name] ??= zeroTierCounters());
+    update(counters);
     this.changed();
   }
 

@@ -1,8 +1,11 @@
 // The one module that reads warmcc's settings. Every setting here matches a row of
 // docs/configuration.md (environment variable, default, meaning); nothing else reads WARMCC_*.
+// Server settings may also come from $WARMCC_DIR/warmcc.conf (configFile.ts); the environment wins.
 
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
+import { CONFIG_FILE_NAME, readConfigFile } from './configFile';
 
 export interface WarmccConfig {
   /** local cache directory (WARMCC_DIR) */
@@ -31,6 +34,8 @@ export interface WarmccConfig {
   sloppiness: string[];
   /** bytes the request journal may take, current and rotated file together; 0 = off (WARMCC_JOURNAL_SIZE) */
   journalSizeLimit: number;
+  /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see storage/remoteUrl.ts) */
+  remotes: RemoteSpec[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,8 +101,11 @@ export function defaultSocketPath(env: Env): string {
   return path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`, 'server.sock');
 }
 
-export function loadConfig(env: Env = process.env): WarmccConfig {
-  const cacheDir = path.resolve(env.WARMCC_DIR || defaultCacheDir(env));
+export function loadConfig(processEnv: Env = process.env): WarmccConfig {
+  const cacheDir = path.resolve(processEnv.WARMCC_DIR || defaultCacheDir(processEnv));
+  // $WARMCC_DIR/warmcc.conf under the environment (configFile.ts)
+  const env: Env = { ...readConfigFile(path.join(cacheDir, CONFIG_FILE_NAME)) };
+  for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) env[name] = value;
   return {
     cacheDir,
     cacheSizeLimit: env.WARMCC_CACHE_SIZE ? parseSize(env.WARMCC_CACHE_SIZE, 'WARMCC_CACHE_SIZE') : DEFAULT_CACHE_SIZE,
@@ -111,6 +119,7 @@ export function loadConfig(env: Env = process.env): WarmccConfig {
     baseDirs: parseBaseDirs(env.WARMCC_BASEDIRS),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
     journalSizeLimit: env.WARMCC_JOURNAL_SIZE ? parseSize(env.WARMCC_JOURNAL_SIZE, 'WARMCC_JOURNAL_SIZE') : DEFAULT_JOURNAL_SIZE,
+    remotes: parseRemoteList(env.WARMCC_REMOTE, 'WARMCC_REMOTE'),
   };
 }
 
