@@ -49,7 +49,7 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
     workDir = makeTemporaryDir('wcc-uiremote-');
     folder = path.join(workDir, 'c-project');
     fs.cpSync(fixture, folder, { recursive: true });
-    workbench = await openWorkbench({ folder, settings: { 'warmcc.remote': [remoteUrl] }, timeoutMs: 9 * 60_000 });
+    workbench = await openWorkbench({ folder, settings: { 'warmcc.remote': [remoteUrl], 'warmcc.mode': 'preprocessor' }, timeoutMs: 9 * 60_000 });
     await workbench.page.emulateMedia({ reducedMotion: 'reduce' });
   });
 
@@ -67,6 +67,8 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
     });
     const server = servers[0]!;
     assert.equal(server.env.WARMCC_REMOTE, remoteUrl, 'the setting reaches the server as WARMCC_REMOTE');
+    // preprocessor mode (warmcc.mode): one stored entry per object, no manifests beside them
+    assert.equal(server.env.WARMCC_DIRECT, '0', 'warmcc.mode reaches the server as WARMCC_DIRECT=0');
     buildEnv = { ...cleanEnv(), ...workbench.warmccEnv, WARMCC_SOCKET: server.socket };
 
     const make = spawnSync('make', [`CC=${warmccBin} gcc`], { cwd: folder, env: buildEnv, encoding: 'utf8', timeout: 180_000 });

@@ -39,6 +39,11 @@ if (!Number.isFinite(passed) || passed + failed === 0) {
   process.exit(1);
 }
 let status = result.status ?? 1;
+if (status !== 0 && failed === 0) {
+  // a failing before()/after() hook or a file that did not load fails no single test
+  console.error('test/run.mjs: the runner failed outside any test (a hook or a file that did not load); see above');
+  failed = 1;
+}
 console.log(`node tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 
 if (runExtensionSuite) {

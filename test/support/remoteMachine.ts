@@ -43,7 +43,9 @@ export interface Machine {
 /** `remote` undefined: no WARMCC_REMOTE at all (e.g. tiers from warmcc.conf). `projectDir`:
  *  where the project copy goes (default: inside the machine's sandbox). */
 export function machine(name: string, remote: string | undefined, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}, projectDir?: string): Machine {
-  const sandbox = createSandbox(name, { ...(remote === undefined ? {} : { WARMCC_REMOTE: remote }), ...extraEnv });
+  // preprocessor mode unless a test asks otherwise: one stored entry per object, so tier counters
+  // count results (direct mode's manifests, stored beside them, have their own test)
+  const sandbox = createSandbox(name, { WARMCC_DIRECT: '0', ...(remote === undefined ? {} : { WARMCC_REMOTE: remote }), ...extraEnv });
   // each machine builds its own copy, in its own directory
   const project = projectDir ?? path.join(sandbox.dir, 'project');
   writeFiles(project, { ...projectFiles(), ...extraFiles });
