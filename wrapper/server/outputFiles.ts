@@ -2,7 +2,7 @@
 // Writes are atomic (temp file + rename in the same directory): a build that reads an object
 // while we restore it sees the old file or the new one, never half of one.
 
-import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ExpectedOutputs } from '../compilers/types';
 import type { CacheEntry, OutputRole } from '../storage/cacheEntry';
@@ -32,28 +32,35 @@ export async function readOutputs(cwd: string, outputs: ExpectedOutputs): Promis
 }
 
 /** Writes restored outputs. The entry must have exactly the files the request expects.
- *  Synchronous on purpose: a hit's few writes to the page cache cost less than thread-pool round
- *  trips (measured: about 1 ms per hit less), and while nothing else runs the process umask can
- *  be the client's, so files get the modes the compiler would have given them without a chmod. */
+ *  Asynchronous: with several hits at once (make -j) the writes run on the thread pool while the
+ *  server's one thread serves the next request. Files get the modes the client's umask gives a
+ *  real compile; a chmod only when the server's own umask took more bits away. */
 export async function writeOutputs(cwd: string, umask: number, outputs: ExpectedOutputs, files: CacheEntry['files']): Promise<void> {
   const expected = expectedOutputFiles(outputs);
   if (expected.length !== files.length || expected.some(({ role }) => !files.some((file) => file.role === role))) {
     throw new Error(`cache entry has outputs [${files.map((f) => f.role)}], request expects [${expected.map((e) => e.role)}]`);
   }
-  const serverUmask = process.umask(umask);
-  try {
-    for (const { role, file } of expected) {
+  const mode = 0o666 & ~umask;
+  const needsChmod = (mode & ~serverUmask()) !== mode;
+  await Promise.all(
+    expected.map(async ({ role, file }) => {
       const absolute = path.resolve(cwd, file);
       const temp = `${absolute}.warmcc-tmp-${process.pid}-${tempCounter++}`;
       try {
-        writeFileSync(temp, files.find((candidate) => candidate.role === role)!.data, { mode: 0o666 });
-        renameSync(temp, absolute);
+        await fs.writeFile(temp, files.find((candidate) => candidate.role === role)!.data, { mode });
+        if (needsChmod) await fs.chmod(temp, mode);
+        await fs.rename(temp, absolute);
       } catch (error) {
-        rmSync(temp, { force: true });
+        await fs.rm(temp, { force: true }).catch(() => {});
         throw new Error(`cannot write ${role} output ${absolute}: ${(error as Error).message}`);
       }
-    }
-  } finally {
-    process.umask(serverUmask);
-  }
+    }),
+  );
+}
+
+/** The process umask (reading it means setting it: put it straight back). */
+function serverUmask(): number {
+  const current = process.umask(0o022);
+  process.umask(current);
+  return current;
 }

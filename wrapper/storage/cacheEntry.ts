@@ -8,9 +8,13 @@ import * as zlib from 'node:zlib';
 const MAGIC = Buffer.from('WCE1', 'ascii');
 export const ENTRY_FORMAT_VERSION = 2;
 const HEADER_LENGTH = MAGIC.length + 2 + 1 + 1 + 4 + 4; // magic, version, codec, reserved, crc32, raw length
+/** codec byte: brotli (written until deflate replaced it, still read) */
 const CODEC_BROTLI = 1;
+/** codec byte: zlib (deflate level 1 with its adler-32 trailer) */
+const CODEC_DEFLATE = 2;
 
-const brotliCompress = promisify(zlib.brotliCompress);
+const deflate = promisify(zlib.deflate);
+const inflate = promisify(zlib.inflate);
 const brotliDecompress = promisify(zlib.brotliDecompress);
 
 /** Output files a compile can produce, by role (see compilers/types.ts ExpectedOutputs). */
@@ -45,20 +49,20 @@ export async function encodeEntry(entry: CacheEntry): Promise<Buffer> {
   const metadataLength = Buffer.alloc(4);
   metadataLength.writeUInt32LE(metadataBytes.length, 0);
   const raw = Buffer.concat([metadataLength, metadataBytes, ...sections.map((section) => section.data)]);
-  // Brotli quality 1: on large debug objects 5x cheaper to compress than quality 4 for 13 % more
-  // bytes, and compression competes with the build for CPU (bench/entryCodecs.ts).
+  // Deflate level 1 (zlib format): every hit pays for decompression, and on the benchmark's
+  // 3.6 MB C++ debug objects inflate takes 5.3 ms against brotli-1's 9.7 ms, for ~10 % more bytes;
+  // compressing costs more (16 vs 11 ms) but only on a miss, after the reply. zlib's adler-32,
+  // checked while inflating, replaces a separate CRC-32 pass (0.7 ms). bench/entryCodecs.ts.
   // One chunk: Node's async zlib otherwise hops between thread pool and main thread per 16 KiB.
-  const compressed = await brotliCompress(raw, {
-    chunkSize: Math.max(64 * 1024, raw.length),
-    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-  });
+  const compressed = await deflate(raw, { level: 1, chunkSize: Math.max(64 * 1024, raw.length) });
   const header = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(header, 0);
   header.writeUInt16LE(ENTRY_FORMAT_VERSION, 4);
-  header.writeUInt8(CODEC_BROTLI, 6);
-  // CRC-32 catches torn writes, truncation and bit flips at a third of sha256's cost on a 4 MB
-  // debug object; the key, not this checksum, is what guarantees an entry belongs to a request
-  header.writeUInt32LE(zlib.crc32(raw), 8);
+  header.writeUInt8(CODEC_DEFLATE, 6);
+  // the checksum field repeats the zlib stream's adler-32 trailer, which inflate verifies against
+  // the data (brotli entries carry a CRC-32 of the data instead). Either catches torn writes,
+  // truncation and bit flips; the key, not the checksum, guarantees an entry answers a request.
+  header.writeUInt32LE(compressed.readUInt32BE(compressed.length - 4), 8);
   header.writeUInt32LE(raw.length, 12);
   return Buffer.concat([header, compressed]);
 }
@@ -69,18 +73,24 @@ export async function decodeEntry(bytes: Buffer): Promise<CacheEntry> {
   }
   const version = bytes.readUInt16LE(4);
   if (version !== ENTRY_FORMAT_VERSION) throw new CorruptEntryError(`unsupported entry format version ${version}`);
-  if (bytes.readUInt8(6) !== CODEC_BROTLI) throw new CorruptEntryError(`unknown codec ${bytes.readUInt8(6)}`);
+  const codec = bytes.readUInt8(6);
+  if (codec !== CODEC_DEFLATE && codec !== CODEC_BROTLI) throw new CorruptEntryError(`unknown codec ${codec}`);
   if (bytes.readUInt8(7) !== 0) throw new CorruptEntryError('reserved header byte is not zero');
   const expectedCrc = bytes.readUInt32LE(8);
   const rawLength = bytes.readUInt32LE(12);
+  if (codec === CODEC_DEFLATE && (bytes.length < HEADER_LENGTH + 6 || bytes.readUInt32BE(bytes.length - 4) !== expectedCrc)) {
+    throw new CorruptEntryError('checksum mismatch');
+  }
   let raw: Buffer;
   try {
     // the header knows the size: decompress in one chunk (see encodeEntry)
-    raw = await brotliDecompress(bytes.subarray(HEADER_LENGTH), { chunkSize: Math.max(64 * 1024, rawLength), maxOutputLength: rawLength + 1 });
+    const options = { chunkSize: Math.max(64 * 1024, rawLength), maxOutputLength: rawLength + 1 };
+    raw = codec === CODEC_DEFLATE ? await inflate(bytes.subarray(HEADER_LENGTH), options) : await brotliDecompress(bytes.subarray(HEADER_LENGTH), options);
   } catch (error) {
+    // includes zlib's "incorrect data check" (adler-32) and a truncated stream
     throw new CorruptEntryError(`cannot decompress entry: ${(error as Error).message}`);
   }
-  if (raw.length !== rawLength || zlib.crc32(raw) !== expectedCrc) {
+  if (raw.length !== rawLength || (codec === CODEC_BROTLI && zlib.crc32(raw) !== expectedCrc)) {
     throw new CorruptEntryError('checksum mismatch');
   }
   const metadataLength = raw.readUInt32LE(0);
