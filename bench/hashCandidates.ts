@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median, medianMs } from './timing';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 7;
 const HEADER_DIR = '/usr/include/c++/12';
@@ -169,19 +170,8 @@ async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
   return candidates;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 /** median over rounds of ms for one pass of `work` */
-function measure(work: () => void): number {
-  work(); // warm up (JIT, wasm tier-up, page cache)
-  const times: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const start = performance.now();
-    work();
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
+const measure = (work: () => unknown): number => medianMs(rounds, work);
 
 /** median ms to import and initialise in a fresh node process */
 function loadCost(snippet: string): number {

@@ -14,6 +14,7 @@ import { includedFiles } from '../wrapper/server/includeFiles';
 import { includeSearchPath } from '../wrapper/server/includeSearchPath';
 import { buildManifestEntry, compactManifest, decodeManifest, encodeManifest, expandManifest, type Manifest, type ManifestEntry } from '../wrapper/server/manifest';
 import { generateProject } from './generateProject';
+import { medianMs } from './timing';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 21;
 const FLAGS = ['-Iinclude', '-O2', '-g', '-Wall', '-std=c++17'];
@@ -60,17 +61,8 @@ const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknow
   ['WCM2 (manifest.ts: all checks)', encodeManifest, decodeManifest],
 ];
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-function measure(work: () => unknown): number {
-  work();
-  const times: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const start = performance.now();
-    work();
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
+/** median over rounds of ms for one pass of `work` */
+const measure = (work: () => unknown): number => medianMs(rounds, work);
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-manifests-'));
