@@ -11,7 +11,8 @@ import type { WorkspaceServer } from '../../extension/workspaceServer';
 import { cliStats, isAlive, runClient, runningServerPid, scratchDir, serverProcesses, spyOnMessages, waitFor, waitForState, workspaceServer, type MessageSpy } from './helpers';
 
 /** the re-attach poll runs every 5 s; allow for one full period plus attaching */
-const REATTACH_MS = 12_000;
+// re-attach polls every 5 s (workspaceServer.ts): room for three polls on a busy CI machine
+const REATTACH_MS = 20_000;
 
 describe('a crashing server', () => {
   let server: WorkspaceServer;
@@ -83,6 +84,10 @@ describe('a crashing server', () => {
     const second = await crash(); // right after the automatic re-attach
     assert.notEqual(second, first);
     await build();
+    // the build's client started a fresh server (else re-attaching has nothing to find)
+    const third = cliStats(server).serverPid;
+    assert.ok(third !== first && third !== second, `a third server runs: ${third}`);
+    assert.deepEqual(serverProcesses(server.socketPath), [third]);
     await waitForState(server, 'running', REATTACH_MS);
     assert.ok(isAlive(server.snapshot!.serverPid));
     assert.deepEqual(serverProcesses(server.socketPath), [server.snapshot!.serverPid]);
