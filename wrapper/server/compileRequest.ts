@@ -225,9 +225,12 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
   const key = computeCacheKey({ ...keyInputs, preprocessed: preprocessed.stdout }, (trace.keyParts = []));
   trace.resultKey = key;
   trace.preprocessed = preprocessed.stdout;
+  // the line markers are read once, and only when needed (megabytes of text for C++)
+  let includes: IncludedFile[] | undefined;
+  const includesRead = (): IncludedFile[] => (includes ??= trace.includes = includedFiles(preprocessed.stdout, request.cwd));
   // after the reply: what this compile read becomes a manifest entry for the next direct lookup
   const remember = (): void => {
-    const manifest = recording(key, includedFiles(preprocessed.stdout, request.cwd), preprocessStarted);
+    const manifest = recording(key, includesRead(), preprocessStarted);
     if (manifest) rememberManifest(context, manifest, file);
   };
 
@@ -239,7 +242,7 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
       return reply;
     }
   }
-  const changedInput = snapshotInputs([sourcePath, ...includedFiles(preprocessed.stdout, request.cwd).map((include) => include.file)]);
+  const changedInput = snapshotInputs([sourcePath, ...includesRead().map((include) => include.file)]);
   const reply = await compileAndMaybeStore(request, context, { ...job, key, changedInput });
   if (reply.kind === 'exit' && reply.code === 0) remember();
   return reply;

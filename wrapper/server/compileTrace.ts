@@ -27,6 +27,8 @@ export interface CompileTrace {
   /** compiled in depend mode: keyed by the direct key and the dependency list, no keyParts */
   dependMode?: boolean;
   preprocessed?: Buffer;
+  /** the preprocessed text's line markers, when the request already read them */
+  includes?: IncludedFile[];
 }
 
 /** What the request's reply says about its outcome (the reply type of compileRequest.ts). */
@@ -45,7 +47,7 @@ const MAX_REMEMBERED = 4096;
 function includesOf(trace: CompileTrace, cwd: string): IncludedFile[] {
   const known = trace.resultKey ? includesByKey.get(trace.resultKey) : undefined;
   if (known) return known;
-  const includes = includedFiles(trace.preprocessed!, cwd);
+  const includes = trace.includes ?? includedFiles(trace.preprocessed!, cwd);
   if (trace.resultKey) {
     if (includesByKey.size >= MAX_REMEMBERED) includesByKey.clear();
     includesByKey.set(trace.resultKey, includes);
