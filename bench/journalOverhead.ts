@@ -44,7 +44,7 @@ async function recordCost(records: number): Promise<void> {
     const keyParts: KeyParts = [];
     const key = computeCacheKey({ identity, compile: parsed, preprocessed, cwd: dir, env: request.env }, keyParts);
     const base = { compilerPath: compiler, identity, compile: parsed, keyParts };
-    const includes = journalRecord(request, { at: 0, ...base, preprocessed }, { kind: 'exit', code: 0 }, false).includes!;
+    const includes = journalRecord(request, { at: 0, ...base, preprocessed }, { kind: 'exit', code: 0 }).includes!;
     const filesRead = includes.map(([file]): [string, string] => [file, createHash('sha256').update(fs.readFileSync(file)).digest('hex')]);
     const kinds: [string, (i: number) => CompileTrace][] = [
       ['preprocessed, result key first seen', (i) => ({ at: i, ...base, resultKey: `${key}${i}`, preprocessed, served: 'preprocessed' })],
@@ -54,7 +54,7 @@ async function recordCost(records: number): Promise<void> {
     console.log(`one journal record of a C++ compile (${(preprocessed.length / 1024).toFixed(0)} KiB preprocessed, ${includes.length} includes), ${records} records each:`);
     for (const [name, trace] of kinds) {
       const one = (i: number): void => {
-        journal.add(() => journalRecord(request, trace(i), { kind: 'exit', code: 0 }, false));
+        journal.add(() => journalRecord(request, trace(i), { kind: 'exit', code: 0 }));
         journal.flush();
       };
       one(-1); // first record: header hashes read once, definitions written

@@ -9,10 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { rewritePathArgs } from '../wrapper/compilers/argParser';
 import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/server/baseDirs';
 import { decodeManifest, encodeManifest } from '../wrapper/server/manifest';
+import { loadConfig, requestSwitches } from '../wrapper/shared/config';
 import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const haveTools = which('cmake') && which('ninja') && which('gcc') && which('readelf');
@@ -185,5 +187,42 @@ describe('base dirs: path rewriting (units)', () => {
     assert.ok(decoded, 'a manifest with relative paths encodes and decodes');
     assert.deepEqual(resolvedEntries(other, decoded.entries)[0]!.files, [['/src/two/include/a.h', h1], ['/usr/include/stdio.h', h2]]);
     assert.deepEqual(resolvedEntries(other, decoded.entries)[0]!.absent, ['/src/two/build/a.h']);
+  });
+});
+
+describe('mode and base-dir settings (units)', () => {
+  test('direct mode is on unless 0/false; depend mode and sloppiness are opt-in; unknown values are refused', () => {
+    assert.equal(loadConfig({}).directMode, true);
+    assert.equal(loadConfig({ WARMCC_DIRECT: '' }).directMode, true);
+    assert.equal(loadConfig({ WARMCC_DIRECT: '0' }).directMode, false);
+    assert.equal(loadConfig({ WARMCC_DIRECT: 'false' }).directMode, false);
+    assert.equal(loadConfig({}).dependMode, false);
+    assert.equal(loadConfig({ WARMCC_DEPEND: '1' }).dependMode, true);
+    assert.deepEqual(loadConfig({ WARMCC_SLOPPINESS: 'time_macros, system_headers' }).sloppiness, ['time_macros', 'system_headers']);
+    assert.throws(() => loadConfig({ WARMCC_SLOPPINESS: 'file_stat_matches' }), /WARMCC_SLOPPINESS: unknown value 'file_stat_matches'/);
+  });
+
+  test('WARMCC_BASEDIRS: absolute, normalised, deduplicated; relative and / refused; a client\'s own value wins per request', () => {
+    assert.deepEqual(loadConfig({ WARMCC_BASEDIRS: '/src/a/:/src/b:/src/a' }).baseDirs, ['/src/a', '/src/b']);
+    assert.throws(() => loadConfig({ WARMCC_BASEDIRS: 'src' }), /WARMCC_BASEDIRS: 'src' is not an absolute directory/);
+    assert.throws(() => loadConfig({ WARMCC_BASEDIRS: '/' }), /WARMCC_BASEDIRS: '\/' cannot be a base dir/);
+    assert.equal(requestSwitches({}).baseDirs, undefined, 'unset: the server\'s setting applies');
+    assert.deepEqual(requestSwitches({ WARMCC_BASEDIRS: '/work' }).baseDirs, ['/work']);
+    assert.deepEqual(requestSwitches({ WARMCC_BASEDIRS: '' }).baseDirs, [], 'set but empty: none for this compile');
+  });
+
+  test('warmcc.conf carries depend, base_dirs and journal_size like the environment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-modes-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'warmcc.conf'), 'depend = 1\nbase_dirs = /src\njournal_size = 1M\ndirect = 0\n');
+      const config = loadConfig({ WARMCC_DIR: dir });
+      assert.equal(config.dependMode, true);
+      assert.deepEqual(config.baseDirs, ['/src']);
+      assert.equal(config.journalSizeLimit, 1024 ** 2);
+      assert.equal(config.directMode, false);
+      assert.deepEqual(loadConfig({ WARMCC_DIR: dir, WARMCC_BASEDIRS: '/other' }).baseDirs, ['/other'], 'the environment wins');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,8 +10,7 @@ import * as vscode from 'vscode';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
 import { cliStats, isAlive, runClient, runningServerPid, scratchDir, serverProcesses, spyOnMessages, waitFor, waitForState, workspaceServer, type MessageSpy } from './helpers';
 
-/** the re-attach poll runs every 5 s; allow for one full period plus attaching */
-// re-attach polls every 5 s (workspaceServer.ts): room for three polls on a busy CI machine
+/** the re-attach poll runs every 5 s (workspaceServer.ts): room for three polls on a busy CI machine */
 const REATTACH_MS = 20_000;
 
 describe('a crashing server', () => {

@@ -29,7 +29,7 @@ function isUnder(file: string, dir: string): boolean {
 }
 
 /** The longest base dir containing `file`, if any. */
-export function baseDirOf(location: Relocation, file: string): string | undefined {
+function baseDirOf(location: Relocation, file: string): string | undefined {
   return location.baseDirs.find((dir) => isUnder(file, dir));
 }
 

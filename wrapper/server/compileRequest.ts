@@ -70,12 +70,6 @@ const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
 /** Handles the request and journals it (after the reply; see journal.ts). */
 export async function handleCompileRequest(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply> {
   const trace: CompileTrace = { at: Date.now() };
-  let recache = false;
-  try {
-    recache = requestSwitches(request.env).recache;
-  } catch {
-    // a bad setting: handleCompile says so and builds without the cache
-  }
   let reply: CompileReply | Error;
   try {
     reply = await handleCompile(request, context, signal, trace);
@@ -83,7 +77,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
     reply = error as Error;
   }
   const outcome = reply;
-  context.journal?.add(() => (outcome instanceof Error || outcome.kind !== 'error' ? journalRecord(request, trace, outcome, recache) : undefined));
+  context.journal?.add(() => (outcome instanceof Error || outcome.kind !== 'error' ? journalRecord(request, trace, outcome) : undefined));
   if (reply instanceof Error) throw reply;
   return reply;
 }
@@ -120,6 +114,7 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
     stats.notCacheable(compiler, 'invalid warmcc setting');
     return { kind: 'runLocally', reason: message };
   }
+  trace.recache = switches.recache;
   const location = relocation(request.cwd, switches.baseDirs ?? context.baseDirs);
   const compileArgs = rewriteArgsForBaseDirs(location, identity.family, args) ?? args;
   const parsed = parseCompilerArgs(identity.family, compileArgs, request.cwd);

@@ -26,6 +26,8 @@ export interface CompileTrace {
   filesRead?: [string, string][];
   /** compiled in depend mode: keyed by the direct key and the dependency list, no keyParts */
   dependMode?: boolean;
+  /** WARMCC_RECACHE was set for this request */
+  recache?: boolean;
   preprocessed?: Buffer;
   /** the preprocessed text's line markers, when the request already read them */
   includes?: IncludedFile[];
@@ -55,7 +57,7 @@ function includesOf(trace: CompileTrace, cwd: string): IncludedFile[] {
   return includes;
 }
 
-function outcomeOf(trace: CompileTrace, reply: TracedReply | Error, recache: boolean): { outcome: JournalOutcome; reason?: string } {
+function outcomeOf(trace: CompileTrace, reply: TracedReply | Error): { outcome: JournalOutcome; reason?: string } {
   if (reply instanceof Error) return { outcome: 'error', reason: reply.message };
   if (reply.kind === 'runLocally') return { outcome: 'not cacheable', reason: reply.reason };
   if (reply.kind === 'error') return { outcome: 'error', reason: reply.message };
@@ -63,13 +65,13 @@ function outcomeOf(trace: CompileTrace, reply: TracedReply | Error, recache: boo
   if (trace.served) return { outcome: 'hit' };
   // no key: the preprocessor failed where the compile succeeded (stats counts it the same way)
   if (!trace.keyParts && !trace.dependMode) return { outcome: 'not cacheable', reason: 'preprocessor failed but compile succeeded' };
-  return recache ? { outcome: 'miss', reason: 'recache' } : { outcome: 'miss' };
+  return trace.recache ? { outcome: 'miss', reason: 'recache' } : { outcome: 'miss' };
 }
 
 /** The journal record of a finished request. Reads the included files' hashes (cached by
  *  fileFacts), so call it after the reply. */
-export function journalRecord(request: CompileRequest, trace: CompileTrace, reply: TracedReply | Error, recache: boolean): JournalRecord {
-  const { outcome, reason } = outcomeOf(trace, reply, recache);
+export function journalRecord(request: CompileRequest, trace: CompileTrace, reply: TracedReply | Error): JournalRecord {
+  const { outcome, reason } = outcomeOf(trace, reply);
   const input = trace.compile?.inputFile ?? request.argv.slice(1).find((arg) => !arg.startsWith('-'));
   const source = input === undefined ? '' : path.resolve(request.cwd, input);
   const record: JournalRecord = { at: trace.at, source, cwd: request.cwd, outcome };

@@ -79,14 +79,15 @@ export function fileFacts(file: string): FileFacts | undefined {
     return cached.facts;
   }
   const content = fs.readFileSync(file);
+  const text = content.toString('latin1'); // one decoding for the directive scans below
   const facts: FileFacts = {
     hash: createHash('sha256').update(content).digest('hex'),
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
     hasIncludeProbes: hasIncludeProbes(content),
-    usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(content.toString('latin1')),
-    hasQuoteIncludes: QUOTE_INCLUDE.test(content.toString('latin1')),
-    usesEmbed: content.includes('embed') && EMBED.test(content.toString('latin1')),
-    usesAssemblerInput: (content.includes('.incbin') || content.includes('.include')) && ASSEMBLER_INPUT.test(content.toString('latin1')),
+    usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(text),
+    hasQuoteIncludes: QUOTE_INCLUDE.test(text),
+    usesEmbed: content.includes('embed') && EMBED.test(text),
+    usesAssemblerInput: (content.includes('.incbin') || content.includes('.include')) && ASSEMBLER_INPUT.test(text),
     mtimeMs: stat.mtimeMs,
   };
   // A file changed moments ago may change again within the same timestamp tick, leaving the
