@@ -302,6 +302,21 @@ function processesWithEnv(name: string, value: string): number[] {
   return pids;
 }
 
+/** A process's children (a warmcc server's hit servers). */
+function childrenOf(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) pids.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -738,7 +753,8 @@ function makeWarmcc(work: string, sockDir: string, version: string, id: WarmccTo
     cacheDir,
     marker: ['WARMCC_SOCKET', socket],
     serverLog,
-    serverPids: () => (serverPid !== undefined && alive(serverPid) ? [serverPid] : processesWithEnv('WARMCC_SOCKET', socket)),
+    // the server and its hit servers (its children; the compilers it runs on misses too)
+    serverPids: () => (serverPid !== undefined && alive(serverPid) ? [serverPid, ...childrenOf(serverPid)] : processesWithEnv('WARMCC_SOCKET', socket)),
     startNotes: [],
     async start() {
       const r = await capture(WARMCC_BIN, ['--start-server'], env, work, 60_000);

@@ -132,6 +132,8 @@
     const meta = [];
     if (s && state !== 'stopped') {
       meta.push('pid ' + s.serverPid);
+      // hits served on other cores too (docs/architecture.md, "Hit servers")
+      if (s.hitServerPids && s.hitServerPids.length) meta.push(s.hitServerPids.length + (s.hitServerPids.length === 1 ? ' hit server' : ' hit servers'));
       meta.push('v' + s.version);
     }
     if (s && s.since) meta.push('counting since ' + since(s.since));

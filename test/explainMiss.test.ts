@@ -10,7 +10,7 @@ import type { KeyParts } from '../wrapper/server/cacheKey';
 import { loadConfig } from '../wrapper/shared/config';
 import { explainMiss, listDifferences, type Change } from '../wrapper/server/explainMiss';
 import { formatExplanation } from '../wrapper/server/explainText';
-import { Journal, readJournal, readSourceRecords, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
+import { hitServerJournalFile, Journal, readJournal, readSourceRecords, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
 
 const SOURCE = '/p/a.c';
 const GCC = { path: '/usr/bin/gcc', family: 'gcc', version: '"12.2.0"', hash: 'aaaaaaaaaaaaaaaa' };
@@ -211,6 +211,25 @@ describe('journal file', () => {
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     // key parts, preprocessor args, two files, one include set, then two requests
     assert.equal(lines.length, 7, lines.join('\n'));
+  });
+
+  test("hit servers' journal files are read with the main one, merged by time; other sockets' files are not", () => {
+    const file = fresh();
+    const main = new Journal(file, 1024 * 1024, (message) => assert.fail(message));
+    const hitServer = new Journal(hitServerJournalFile(file, 1), 1024 * 1024, (message) => assert.fail(message));
+    const other = new Journal(path.join(path.dirname(file), 'other.h1.jsonl'), 1024 * 1024, () => {});
+    const miss = record({ at: 10, outcome: 'miss' });
+    const hit = record({ at: 20, outcome: 'hit', via: 'direct' });
+    const later = record({ at: 30, outcome: 'miss' });
+    main.add(() => miss);
+    main.add(() => later);
+    hitServer.add(() => hit);
+    other.add(() => record({ at: 25 }));
+    main.flush();
+    hitServer.flush();
+    other.flush();
+    assert.equal(hitServerJournalFile(file, 1), file.replace(/\.jsonl$/, '.h1.jsonl'));
+    assert.deepEqual(readJournal(file), [miss, hit, later]);
   });
 
   test('a new writer (server restart) appends after a truncated line and defines again what it uses', () => {

@@ -172,6 +172,12 @@ function readRecipeView(dir: string): RecipeView {
  * its cache and log) and none of the build's pipes/sockets; no jobserver in its environment; a
  * session and process group of its own, not the build's, and no controlling terminal.
  */
+/** The server and its hit servers (forked by it; the default on a machine with more than one core). */
+function assertCleanServers(sandbox: WarmccSandbox, pid: number, build: { channels: Set<string>; session: number; pgrp: number }) {
+  assertCleanServer(sandbox, pid, build);
+  for (const hitServer of sandbox.hitServerPids()) assertCleanServer(sandbox, hitServer, build);
+}
+
 function assertCleanServer(sandbox: WarmccSandbox, pid: number, build: { channels: Set<string>; session: number; pgrp: number }) {
   const links = fdLinks(pid);
   const table = describeFds(links);
@@ -340,7 +346,7 @@ for (const { label, make, args } of pipeMakes) {
 
       const pid = sandbox.serverPid();
       assert.ok(pid, 'the server auto-started by the build still runs');
-      assertCleanServer(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+      assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
       assertServedByServer(sandbox, OBJECTS.length);
     });
   });
@@ -410,7 +416,7 @@ for (const variant of ['closed', 'open'] as const) {
         assert.ok(scriptView.fifo, 'the probe recorded the fifo');
         for (const fd of [3, 4]) assert.equal(scriptView.fds.get(fd), fifo, `the client inherited the fifo as fd ${fd}`);
       }
-      assertCleanServer(sandbox, pid, { channels: buildChannels(scriptView), session: scriptView.stat.session, pgrp: scriptView.stat.pgrp });
+      assertCleanServers(sandbox, pid, { channels: buildChannels(scriptView), session: scriptView.stat.session, pgrp: scriptView.stat.pgrp });
       assertServedByServer(sandbox, 1);
     });
   });
@@ -446,7 +452,7 @@ describe('fifo jobserver under real GNU make >= 4.4 (the sccache hang reproducer
     assert.deepEqual(holdersOf(recipe.fifo.path, recipe.fifo, [pid]), [], 'the server holds no fd on the GMfifo');
     // make unlinked the fifo, so its inode may already be reused by another file: scan by name
     assert.deepEqual(holdersOf(recipe.fifo.path), [], 'nothing holds the GMfifo after make exited');
-    assertCleanServer(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+    assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
     assertServedByServer(sandbox, OBJECTS.length);
   });
 });
@@ -477,7 +483,7 @@ describe('a build piped into another program (make -j2 2>&1 | cat)', () => {
     const outputPipe = recipe.fds.get(1) ?? '(closed)';
     assert.ok(pipeInode(outputPipe), `the recipes wrote into the | cat pipe (fd 1 -> ${outputPipe})`);
     assert.equal(recipe.fds.get(2), outputPipe, 'stderr too (2>&1)');
-    assertCleanServer(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+    assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
     assertServedByServer(sandbox, OBJECTS.length);
   });
 });

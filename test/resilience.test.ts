@@ -94,6 +94,8 @@ describe('eight clients start at once with no server', () => {
     await sleep(300); // servers that lost the race exit right after trying
     const servers = spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).filter((pid) => {
       try {
+        // main servers only: a surviving server's hit servers carry the same socket
+        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server')) return false;
         return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
       } catch {
         return false;

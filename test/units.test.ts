@@ -1,8 +1,11 @@
 // Unit tests of the small pure pieces: frame codec, cache entry format, jobserver hygiene,
-// size parsing, colour stripping.
+// size parsing, colour stripping, the local disk's LRU touch.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseSize, loadConfig } from '../wrapper/shared/config';
 import { jobserverForCompile, withoutJobserver } from '../wrapper/shared/jobserver';
 import {
@@ -16,6 +19,7 @@ import {
   encodeFrame,
 } from '../wrapper/shared/protocol';
 import { CorruptEntryError, decodeEntry, encodeEntry } from '../wrapper/storage/cacheEntry';
+import { LocalDiskStorage, TOUCH_AFTER_MS } from '../wrapper/storage/localDiskStorage';
 import { stripColor } from '../wrapper/server/diagnosticsColor';
 
 describe('protocol', () => {
@@ -187,5 +191,43 @@ describe('compiler diagnostics parser', () => {
       { file: '/work/p/src/d.c', line: 7, column: 0, severity: 'warning', message: 'no column here' },
       { file: '/work/p/src/e.c', line: 2, column: 3, severity: 'warning', message: 'coloured', option: '-Wextra' },
     ]);
+  });
+});
+
+describe('local disk LRU', () => {
+  const entryFile = (dir: string, key: string): string => path.join(dir, 'objects', key.slice(0, 2), key.slice(2));
+  const age = (file: string, ms: number): void => {
+    const when = new Date(Date.now() - ms);
+    fs.utimesSync(file, when, when);
+  };
+  const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !ok(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(ok(), what);
+  };
+
+  test('a hit touches an entry older than a minute, not a fresher one; eviction then keeps the one hit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-lru-'));
+    try {
+      const storage = new LocalDiskStorage(dir, 1000, () => {});
+      const [hitKey, idleKey, freshKey, newKey] = ['aa11aa11', 'bb22bb22', 'cc33cc33', 'dd44dd44'];
+      for (const key of [hitKey, idleKey, freshKey]) await storage.put(key, Buffer.alloc(300, key));
+      age(entryFile(dir, hitKey), TOUCH_AFTER_MS + 60_000);
+      age(entryFile(dir, idleKey), TOUCH_AFTER_MS + 30_000);
+      age(entryFile(dir, freshKey), 10_000);
+      const freshBefore = fs.statSync(entryFile(dir, freshKey)).mtimeMs;
+
+      assert.deepEqual(await storage.get(hitKey), Buffer.alloc(300, hitKey));
+      assert.deepEqual(await storage.get(freshKey), Buffer.alloc(300, freshKey));
+      await waitFor('the old entry was touched', () => Date.now() - fs.statSync(entryFile(dir, hitKey)).mtimeMs < 5000);
+      assert.equal(fs.statSync(entryFile(dir, freshKey)).mtimeMs, freshBefore, 'an entry touched 10 s ago is left as it is');
+
+      // 4 x 300 bytes > 1000: evicted down to 900, oldest first — the idle entry only
+      await storage.put(newKey, Buffer.alloc(300, newKey));
+      await storage.evict();
+      assert.equal(fs.existsSync(entryFile(dir, idleKey)), false, 'the entry nobody hit is evicted');
+      for (const key of [hitKey, freshKey, newKey]) assert.ok(fs.existsSync(entryFile(dir, key)), `${key} kept`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -209,7 +209,7 @@ export function spyOnMessages(): MessageSpy {
   };
 }
 
-/** pids of live processes running dist/server.js for this socket (WARMCC_SOCKET in their environment) */
+/** pids of live warmcc servers (dist/server.js, not their hit servers) for this socket (WARMCC_SOCKET in their environment) */
 export function serverProcesses(socketPath: string): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -218,6 +218,7 @@ export function serverProcesses(socketPath: string): number[] {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (!cmdline.some((arg) => arg.endsWith(path.join('dist', 'server.js')))) continue;
+      if (cmdline.includes('--hit-server')) continue; // a server's helper, not a server
       if (procEnviron(pid).get('WARMCC_SOCKET') === socketPath && isAlive(pid)) pids.push(pid);
     } catch {
       // gone, or not ours

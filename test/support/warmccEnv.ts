@@ -21,7 +21,10 @@ export interface WarmccSandbox {
   /** runs bin/warmcc with the sandbox environment */
   run(args: string[], options?: { cwd?: string; env?: Record<string, string | undefined>; input?: string; client?: string }): SpawnSyncReturns<string>;
   stats(): Record<string, any>;
+  /** the main server (not its hit servers) */
   serverPid(): number | undefined;
+  /** the main server's hit servers, found in /proc as its children (not as it reports them) */
+  hitServerPids(): number[];
   stop(): void;
   cleanup(): void;
 }
@@ -66,12 +69,30 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
       for (const pid of result.stdout.split('\n').filter(Boolean).map(Number)) {
         try {
           const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
-          if (environ.split('\0').includes(`WARMCC_SOCKET=${socketPath}`)) return pid;
+          const hitServer = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server');
+          if (!hitServer && environ.split('\0').includes(`WARMCC_SOCKET=${socketPath}`)) return pid;
         } catch {
           // exited meanwhile
         }
       }
       return undefined;
+    },
+    hitServerPids() {
+      const server = sandbox.serverPid();
+      if (server === undefined) return [];
+      const pids: number[] = [];
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+          const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+          if (parent === server && state !== 'Z' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--hit-server')) pids.push(Number(entry));
+        } catch {
+          // exited meanwhile
+        }
+      }
+      return pids.sort((a, b) => a - b);
     },
     stop() {
       const pid = sandbox.serverPid();

@@ -80,7 +80,7 @@ export function warmccServersOfRun(runId: string): WarmccServerProcess[] {
     try {
       const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const script = argv.slice(1).find((arg) => /(^|\/)dist\/server\.js$/.test(arg));
-      if (!script) continue;
+      if (!script || argv.includes('--hit-server')) continue; // hit servers are a server's helpers
       const env: Record<string, string> = {};
       for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
         const eq = entry.indexOf('=');

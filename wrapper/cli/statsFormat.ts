@@ -29,7 +29,7 @@ export function formatStatsText(s: StatsSnapshot): string {
     ['Cache size', formatBytes(s.cacheBytes)],
     ['Max cache size', formatBytes(s.cacheLimitBytes)],
     ['Counting since', new Date(s.since).toISOString()],
-    ['Server', `pid ${s.serverPid}, version ${s.version}, socket ${s.socketPath}`],
+    ['Server', `pid ${s.serverPid}${s.hitServerPids?.length ? ` (hit servers ${s.hitServerPids.join(', ')})` : ''}, version ${s.version}, socket ${s.socketPath}`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}${String(value).padStart(12)}`);

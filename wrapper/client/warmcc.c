@@ -385,7 +385,8 @@ static _Noreturn void server_child(char *server_js)
     close_fds_above_2();
 
     environ = server_env();         /* jobserver words removed from MAKEFLAGS & co. */
-    char *argv[] = { NULL, server_js, NULL };
+    /* same V8 flag as serverLauncher.ts (SERVER_NODE_FLAGS): why is explained there */
+    char *argv[] = { NULL, "--initial-old-space-size=64", server_js, NULL };
     exec_node(argv);                /* writes the failure to fd 2 (the log), _exit(127) */
 }
 

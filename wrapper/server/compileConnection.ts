@@ -77,7 +77,7 @@ export function serveCompileConnection(socket: net.Socket, context: CompileConte
   });
 }
 
-function sendReply(socket: net.Socket, reply: CompileReply): void {
+export function sendReply(socket: net.Socket, reply: CompileReply): void {
   if (socket.destroyed) return;
   const frames: Buffer[] = [];
   switch (reply.kind) {

@@ -31,7 +31,7 @@ import { snapshotInputs } from './inputSnapshot';
 import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
-import type { Stats } from './stats';
+import type { StatsRecorder } from './stats';
 import { unreadInputReason } from './unreadDirectives';
 
 export type CompileReply =
@@ -41,7 +41,7 @@ export type CompileReply =
 
 export interface CompileContext {
   storage: CacheStorage;
-  stats: Stats;
+  stats: StatsRecorder;
   log: (message: string) => void;
   /** per-compile detail, written only at WARMCC_LOG_LEVEL=debug */
   debug: (message: string) => void;
@@ -82,7 +82,23 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   return reply;
 }
 
-async function handleCompile(request: CompileRequest, context: CompileContext, signal: AbortSignal, trace: CompileTrace): Promise<CompileReply> {
+/** What every path of a cacheable request needs, worked out once. */
+interface PreparedCompile {
+  compiler: string;
+  identity: CompilerIdentity;
+  recache: boolean;
+  location: Relocation;
+  parsed: CacheableCompile;
+  /** the source as the user names it, for stats and messages */
+  file: string;
+  sourcePath: string;
+  debugMap: string[];
+  keyInputs: Omit<Parameters<typeof computeDirectKey>[0], 'sourceHash'>;
+  job: CompileJob;
+}
+
+/** Identifies the compiler and parses the request; a reply instead when it cannot be cached. */
+async function prepareCompile(request: CompileRequest, context: CompileContext, signal: AbortSignal, trace: CompileTrace): Promise<PreparedCompile | CompileReply> {
   const { stats } = context;
   const [invokedCompiler, ...args] = request.argv as [string, ...string[]];
   // a relative compiler path (./tools/gcc) is relative to the client, not to the server
@@ -118,7 +134,6 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
   const location = relocation(request.cwd, switches.baseDirs ?? context.baseDirs);
   const compileArgs = rewriteArgsForBaseDirs(location, identity.family, args) ?? args;
   const parsed = parseCompilerArgs(identity.family, compileArgs, request.cwd);
-  const displayName = (file: string): string => path.relative(request.cwd, path.resolve(request.cwd, file)) || file;
   if (!parsed.cacheable) {
     stats.notCacheable(args.find((arg) => !arg.startsWith('-')) ?? compiler, parsed.reason);
     return { kind: 'runLocally', reason: parsed.reason };
@@ -130,46 +145,89 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
   }
 
   const env = jobserverForCompile(request.env);
-  const file = displayName(parsed.inputFile);
+  const file = path.relative(request.cwd, path.resolve(request.cwd, parsed.inputFile)) || parsed.inputFile;
   const debugMap = debugPrefixMapArgs(location, parsed);
   const keyInputs = { identity, compile: parsed, cwd: request.cwd, env: request.env, relocatable: location.relocatable, debugPrefixMapped: debugMap.length > 0 };
   const job: CompileJob = { compiler, parsed, env, file, key: undefined, recache: switches.recache, signal, started, extraArgs: debugMap, dependFile: undefined };
-
-  const restore = async (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> => {
-    try {
-      await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
-    } catch (error) {
-      // e.g. the output directory does not exist: the real compile gives the real error
-      context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
-      return undefined;
-    }
-    const ms = performance.now() - started;
-    stats.hit(file, parsed.language, ms, entry.compileMs, direct);
-    trace.served = direct ? 'direct' : 'preprocessed';
-    trace.resultKey = resultKey;
-    context.debug(`${direct ? 'direct' : 'preprocessed'} hit ${file} ${resultKey.slice(0, 12)} ${ms.toFixed(1)}ms`);
-    announce(context, request, parsed, 'hit', entry.stderr);
-    return replayed(parsed, request, 0, entry.stdout, entry.stderr);
-  };
-
-  // Direct mode: the source's content and the manifest's include set, no preprocessor run.
-  let directKey: string | undefined;
   const sourcePath = path.resolve(request.cwd, parsed.inputFile);
+  return { compiler, identity, recache: switches.recache, location, parsed, file, sourcePath, debugMap, keyInputs, job };
+}
+
+/** Writes a hit's outputs and counts it; undefined when the outputs cannot be written (then the
+ *  real compile runs and reports the real error). */
+async function restoreHit(
+  request: CompileRequest,
+  context: CompileContext,
+  prepared: PreparedCompile,
+  trace: CompileTrace,
+  hit: { resultKey: string; entry: CacheEntry; direct: boolean },
+): Promise<CompileReply | undefined> {
+  const { parsed, file } = prepared;
+  const { resultKey, entry, direct } = hit;
+  try {
+    await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
+  } catch (error) {
+    context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
+    return undefined;
+  }
+  const ms = performance.now() - prepared.job.started;
+  context.stats.hit(file, parsed.language, ms, entry.compileMs, direct);
+  trace.served = direct ? 'direct' : 'preprocessed';
+  trace.resultKey = resultKey;
+  context.debug(`${direct ? 'direct' : 'preprocessed'} hit ${file} ${resultKey.slice(0, 12)} ${ms.toFixed(1)}ms`);
+  announce(context, request, parsed, 'hit', entry.stderr);
+  return replayed(parsed, request, 0, entry.stdout, entry.stderr);
+}
+
+/** Direct mode's lookup: the source's content and the manifest's include set, no preprocessor
+ *  run. The direct key (undefined: the source is unreadable), and the reply when it was a hit. */
+async function directLookup(
+  request: CompileRequest,
+  context: CompileContext,
+  prepared: PreparedCompile,
+  trace: CompileTrace,
+): Promise<{ directKey: string | undefined; reply?: CompileReply }> {
+  const source = fileFacts(prepared.sourcePath);
+  if (!source) return { directKey: undefined };
+  trace.sourceHash = source.hash;
+  const directKey = computeDirectKey({ ...prepared.keyInputs, sourceHash: source.hash }, (trace.directKeyParts = []));
+  if (prepared.recache) return { directKey };
+  const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
+  const entries = manifest && resolvedEntries(prepared.location, manifest.entries);
+  const resultKey = entries && matchManifest({ entries });
+  trace.filesRead = entries?.find((candidate) => candidate.resultKey === resultKey)?.files;
+  const entry = resultKey ? await lookup(context, resultKey) : undefined;
+  const reply = entry && (await restoreHit(request, context, prepared, trace, { resultKey: resultKey!, entry, direct: true }));
+  return { directKey, reply };
+}
+
+/** A hit server's whole job (hitServer.ts): the reply of a direct-mode hit, journaled, or
+ *  undefined — having written nothing — when the request needs anything more (a miss, a
+ *  preprocessor run, a remote tier, a compile). Stats go through context.stats only on a hit. */
+export async function serveDirectHit(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply | undefined> {
+  const trace: CompileTrace = { at: Date.now() };
+  const prepared = await prepareCompile(request, context, signal, trace);
+  if ('kind' in prepared || !context.directMode || prepared.recache) return undefined;
+  const { reply } = await directLookup(request, context, prepared, trace);
+  if (reply) context.journal?.add(() => journalRecord(request, trace, reply));
+  return reply;
+}
+
+async function handleCompile(request: CompileRequest, context: CompileContext, signal: AbortSignal, trace: CompileTrace): Promise<CompileReply> {
+  const prepared = await prepareCompile(request, context, signal, trace);
+  if ('kind' in prepared) return prepared;
+  const { stats } = context;
+  const { compiler, identity, location, parsed, file, sourcePath, debugMap, keyInputs, job } = prepared;
+  const { env } = job;
+  const switches = { recache: prepared.recache };
+  const restore = (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> =>
+    restoreHit(request, context, prepared, trace, { resultKey, entry, direct });
+
+  let directKey: string | undefined;
   if (context.directMode) {
-    const source = fileFacts(sourcePath);
-    if (source) {
-      trace.sourceHash = source.hash;
-      directKey = computeDirectKey({ ...keyInputs, sourceHash: source.hash }, (trace.directKeyParts = []));
-      if (!switches.recache) {
-        const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
-        const entries = manifest && resolvedEntries(location, manifest.entries);
-        const resultKey = entries && matchManifest({ entries });
-        trace.filesRead = entries?.find((candidate) => candidate.resultKey === resultKey)?.files;
-        const entry = resultKey ? await lookup(context, resultKey) : undefined;
-        const reply = entry && (await restore(resultKey!, entry, true));
-        if (reply) return reply;
-      }
-    }
+    const direct = await directLookup(request, context, prepared, trace);
+    if (direct.reply) return direct.reply;
+    directKey = direct.directKey;
   }
   const recording = (resultKey: string, includes: IncludedFile[], trustedBefore: number): ManifestRecording | undefined =>
     directKey === undefined

@@ -57,6 +57,18 @@ function includesOf(trace: CompileTrace, cwd: string): IncludedFile[] {
   return includes;
 }
 
+/** A manifest entry's files as the journal lists them, once per entry: direct hits of a rebuild
+ *  hand the same (cached) entry arrays, and the journal recognises a repeated list by identity. */
+const journalIncludes = new WeakMap<readonly [string, string][], { source: string; includes: [string, string][] }>();
+
+function journalIncludesOf(filesRead: readonly [string, string][], source: string): [string, string][] {
+  const known = journalIncludes.get(filesRead);
+  if (known?.source === source) return known.includes;
+  const includes = filesRead.filter(([file]) => file !== source).map(([file, hash]): [string, string] => [file, short(hash)]);
+  journalIncludes.set(filesRead, { source, includes });
+  return includes;
+}
+
 function outcomeOf(trace: CompileTrace, reply: TracedReply | Error): { outcome: JournalOutcome; reason?: string } {
   if (reply instanceof Error) return { outcome: 'error', reason: reply.message };
   if (reply.kind === 'runLocally') return { outcome: 'not cacheable', reason: reply.reason };
@@ -89,7 +101,7 @@ export function journalRecord(request: CompileRequest, trace: CompileTrace, repl
   const sourceHash = trace.sourceHash ?? fileFacts(source)?.hash;
   if (sourceHash) record.sourceHash = short(sourceHash);
   if (trace.filesRead) {
-    record.includes = trace.filesRead.filter(([file]) => file !== source).map(([file, hash]) => [file, short(hash)]);
+    record.includes = journalIncludesOf(trace.filesRead, source);
   } else if (trace.preprocessed) {
     record.includes = includesOf(trace, request.cwd)
       .filter((include) => include.file !== source)

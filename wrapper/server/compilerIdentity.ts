@@ -3,7 +3,7 @@
 // Cached by path + size + mtime + inode, so a replaced compiler is detected at once.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import type { CompilerFamily } from '../compilers/types';
 import { runProcess } from './runProcess';
 
@@ -56,7 +56,8 @@ async function detect(compiler: string, env: Record<string, string | undefined>)
 
 /** undefined when the path is not a gcc- or clang-compatible compiler */
 export async function compilerIdentity(compiler: string, env: Record<string, string | undefined>): Promise<CompilerIdentity | undefined> {
-  const stat = await fs.stat(compiler);
+  // synchronous: every request asks, and a stat on the page cache beats a thread-pool round trip
+  const stat = statSync(compiler);
   const cacheKey = `${compiler}\0${stat.size}\0${stat.mtimeMs}\0${stat.ino}`;
   let identity = identities.get(cacheKey);
   if (!identity) {

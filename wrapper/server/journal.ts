@@ -87,6 +87,26 @@ export function rotatedJournalFile(file: string): string {
   return file.replace(/\.jsonl$/, '') + '.1.jsonl';
 }
 
+/** Hit server N (hitServer.ts) keeps its own journal beside the main server's: one writer per
+ *  file, so definitions and rotation stay simple; readers merge them (journalFamily). */
+export function hitServerJournalFile(file: string, slot: number): string {
+  return file.replace(/\.jsonl$/, '') + `.h${slot}.jsonl`;
+}
+
+/** The main journal, its rotated file, and the hit servers' files with theirs. */
+function journalFamily(file: string): string[] {
+  const base = path.basename(file).replace(/\.jsonl$/, '');
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return [];
+  }
+  const hitServerFile = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.h\\d+(\\.1)?\\.jsonl$`);
+  const hitServers = names.filter((name) => hitServerFile.test(name)).map((name) => path.join(path.dirname(file), name));
+  return [rotatedJournalFile(file), file, ...hitServers];
+}
+
 function endsWithNewline(file: string, size: number): boolean {
   const fd = fs.openSync(file, 'r');
   try {
@@ -113,6 +133,7 @@ export class Journal {
   private lastError: string | undefined;
   /** include set (as JSON) → its definitions' ids: a rebuild repeats the same sets */
   private readonly includeSetIds = new Map<string, string>();
+  private readonly includeSetIdsByList = new WeakMap<object, string>();
 
   /** limitBytes 0: the journal is off */
   constructor(
@@ -184,12 +205,19 @@ export class Journal {
   }
 
   private defineIncludes(includes: [string, string][], define: (value: Definition) => string): string {
+    // the same list object again (compileTrace.ts hands direct hits' lists out once per entry)
+    const same = this.includeSetIdsByList.get(includes);
+    if (same && this.defined.has(same)) return same;
     const json = JSON.stringify(includes);
     const known = this.includeSetIds.get(json);
-    if (known && this.defined.has(known)) return known;
+    if (known && this.defined.has(known)) {
+      this.includeSetIdsByList.set(includes, known);
+      return known;
+    }
     const set = define(includes.map((include) => define(include)));
     if (this.includeSetIds.size >= 1024) this.includeSetIds.clear();
     this.includeSetIds.set(json, set);
+    this.includeSetIdsByList.set(includes, set);
     return set;
   }
 
@@ -233,13 +261,14 @@ function isStoredRequest(value: Record<string, unknown>): value is Record<string
 
 const DEFINITION_PREFIX = '{"def":"';
 
-/** The records of the rotated and the current file whose source `keep` accepts, oldest first.
+/** The records of the journal's files (rotated, current, hit servers') whose source `keep`
+ *  accepts, oldest first.
  *  Lines that are not intact JSON of the expected shape (a crash mid-write, a disk error) are
  *  skipped. Definitions are parsed only when a kept record refers to them. */
 export function readJournal(file: string, keep: (source: string) => boolean = () => true): JournalRecord[] {
   const definitionLines = new Map<string, string>();
   const requests: StoredRequest[] = [];
-  for (const name of [rotatedJournalFile(file), file]) {
+  for (const name of journalFamily(file)) {
     let text: string;
     try {
       text = fs.readFileSync(name, 'utf8');
@@ -282,6 +311,8 @@ export function readJournal(file: string, keep: (source: string) => boolean = ()
     const value = isString(id) ? definition(id) : undefined;
     return check(value) ? value : undefined;
   };
+  // files of several writers: by time (a stable sort keeps each file's own order)
+  requests.sort((a, b) => a.at - b.at);
   return requests.map((stored): JournalRecord => {
     const record: JournalRecord = { at: stored.at, source: stored.src, cwd: stored.cwd, outcome: stored.out };
     if (stored.via === 'direct' || stored.via === 'preprocessed') record.via = stored.via;

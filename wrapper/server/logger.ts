@@ -12,6 +12,11 @@ let logFd = 2;
 /** log files larger than this are moved to <log>.1 when a server starts */
 const ROTATE_BYTES = 8 * 1024 * 1024;
 
+/** where messages go now (hit servers get it as their stdout and stderr) */
+export function logDescriptor(): number {
+  return logFd;
+}
+
 export function setLogLevel(next: LogLevel): void {
   level = next;
 }

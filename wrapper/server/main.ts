@@ -20,6 +20,8 @@ import { Journal, journalFileFor } from './journal';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../shared/rpcMethods';
+import { HitServerPool } from './hitServerPool';
+import { isHitServerProcess, runHitServer } from './hitServer';
 import { acquireServerLock } from './singleInstance';
 import { Stats, statsFileFor, type StatsSnapshot } from './stats';
 
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       averageHitMs: c.cacheHits ? c.totalHitMs / c.cacheHits : 0,
       averageMissMs: c.cacheMisses ? c.totalMissMs / c.cacheMisses : 0,
       serverPid: process.pid,
+      hitServerPids: hitServers?.pids ?? [],
       serverStartedAt: startedAt,
       version,
       recent: [...stats.recent],
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     };
   };
 
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: net.Socket): void => {
     socket.once('readable', () => {
       const first = socket.read(1) as Buffer | null;
       if (!first) {
@@ -135,7 +138,9 @@ async function main(): Promise<void> {
       }
     });
     socket.on('error', () => {});
-  });
+  };
+  const server = net.createServer(onConnection);
+  let hitServers: HitServerPool | undefined;
 
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
@@ -143,6 +148,7 @@ async function main(): Promise<void> {
     log(`stopping (${why}); waiting for ${activeCompiles} running compiles`);
     for (const listener of exitingListeners) listener(why);
     server.close();
+    await hitServers?.stop();
     while (activeCompiles > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     // writes to remote tiers are bounded by their timeouts
     while (pendingWork.size) await Promise.allSettled([...pendingWork]);
@@ -193,6 +199,26 @@ async function main(): Promise<void> {
 
   storage.prepare();
 
+  if (config.hitServers > 0) {
+    hitServers = new HitServerPool(config.hitServers, server, {
+      stats: (calls) => {
+        lastActivity = Date.now();
+        stats.replay(calls);
+      },
+      compiled: (event) => context.compiled(event),
+      connection: (socket, bytes) => {
+        if (stopping) {
+          socket.destroy(); // the client runs the compiler itself
+          return;
+        }
+        socket.unshift(bytes);
+        onConnection(socket);
+      },
+      log,
+    });
+    hitServers.start();
+  }
+
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;
     setInterval(() => {
@@ -209,7 +235,11 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logError(`unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`));
 }
 
-main().catch((error: Error) => {
-  logError(`server failed to start: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+if (isHitServerProcess()) {
+  runHitServer();
+} else {
+  main().catch((error: Error) => {
+    logError(`server failed to start: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+}

@@ -163,9 +163,24 @@ export function decodeManifest(bytes: Buffer): Manifest | undefined {
   }
 }
 
+/** Decoded manifests by key, with the bytes they came from: a rebuild reads the same manifests
+ *  again, and decompressing and expanding one costs more than comparing its bytes. Callers never
+ *  modify a manifest (withEntry builds a new one), so sharing the decoded object is safe. */
+const decodedManifests = new Map<string, { bytes: Buffer; manifest: Manifest }>();
+const DECODED_MANIFESTS_KEPT = 4096;
+
 export async function readManifest(storage: CacheStorage, directKey: string): Promise<Manifest | undefined> {
   const bytes = await storage.get(directKey);
-  return bytes ? decodeManifest(bytes) : undefined;
+  if (!bytes) return undefined;
+  const known = decodedManifests.get(directKey);
+  if (known?.bytes.equals(bytes)) return known.manifest;
+  const manifest = decodeManifest(bytes);
+  decodedManifests.delete(directKey);
+  if (manifest) {
+    if (decodedManifests.size >= DECODED_MANIFESTS_KEPT) decodedManifests.delete(decodedManifests.keys().next().value!);
+    decodedManifests.set(directKey, { bytes, manifest });
+  }
+  return manifest;
 }
 
 /** The result key of the first entry whose files and absences still hold. */

@@ -63,6 +63,8 @@ export interface StatsSnapshot extends Omit<Counters, 'tiers'> {
   averageHitMs: number;
   averageMissMs: number;
   serverPid: number;
+  /** the server's hit servers (hitServer.ts) */
+  hitServerPids: number[];
   serverStartedAt: number;
   version: string;
   recent: RecentCompile[];
@@ -90,6 +92,13 @@ export function statsFileFor(cacheDir: string, socketPath: string): string {
   const id = createHash('sha256').update(socketPath).digest('hex').slice(0, 16);
   return path.join(cacheDir, 'stats', `${id}.json`);
 }
+
+/** What serving a compile reports (compileRequest.ts): the Stats object itself, or in a hit
+ *  server (hitServer.ts) a log of the calls, replayed by the main server's Stats. */
+export type StatsRecorder = Pick<Stats, StatsMethod>;
+export const STATS_METHODS = ['request', 'hit', 'miss', 'compileFailed', 'notCacheable', 'directModeSkipped', 'readError', 'writeError', 'internalError'] as const;
+export type StatsMethod = (typeof STATS_METHODS)[number];
+export type StatsCall = { [M in StatsMethod]: [M, Parameters<Stats[M]>] }[StatsMethod];
 
 export class Stats {
   counters: Counters;
@@ -201,6 +210,14 @@ export class Stats {
     this.counters.internalErrors++;
     this.remember({ file, language: '', outcome: 'error', ms: 0, at: Date.now(), reason });
     this.changed();
+  }
+
+  /** Replays calls a hit server logged; anything not a known call is ignored. */
+  replay(calls: readonly StatsCall[]): void {
+    for (const call of calls) {
+      if (!Array.isArray(call) || !STATS_METHODS.includes(call[0]) || !Array.isArray(call[1])) continue;
+      (this[call[0]] as (...args: unknown[]) => void)(...call[1]);
+    }
   }
 
   zero(): void {

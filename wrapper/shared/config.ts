@@ -36,6 +36,10 @@ export interface WarmccConfig {
   journalSizeLimit: number;
   /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see storage/remoteUrl.ts) */
   remotes: RemoteSpec[];
+  /** extra processes that accept on the server's socket and serve direct-mode hits, so hits of a
+   *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: cores - 1, at most 3;
+   *  0 in preprocessor mode, where there are no direct hits to serve) */
+  hitServers: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -44,6 +48,17 @@ const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const DEFAULT_JOURNAL_SIZE = 4 * 1024 ** 2;
+const MAX_DEFAULT_HIT_SERVERS = 3;
+const MAX_HIT_SERVERS = 64;
+
+function parseHitServers(text: string | undefined, directMode: boolean): number {
+  if (text === undefined || text === '') return directMode ? Math.max(0, Math.min(os.availableParallelism() - 1, MAX_DEFAULT_HIT_SERVERS)) : 0;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_HIT_SERVERS) {
+    throw new Error(`WARMCC_HIT_SERVERS: expected a whole number from 0 to ${MAX_HIT_SERVERS}, got '${text}'`);
+  }
+  return value;
+}
 
 /** Parses "10G", "500M", "64K", "1024" (bytes). Throws with the offending text. */
 export function parseSize(text: string, settingName: string): number {
@@ -106,6 +121,8 @@ export function loadConfig(processEnv: Env = process.env): WarmccConfig {
   // $WARMCC_DIR/warmcc.conf under the environment (configFile.ts)
   const env: Env = { ...readConfigFile(path.join(cacheDir, CONFIG_FILE_NAME)) };
   for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) env[name] = value;
+  const directMode = env.WARMCC_DIRECT === undefined || env.WARMCC_DIRECT === '' || isTruthy(env.WARMCC_DIRECT);
+  const dependMode = isTruthy(env.WARMCC_DEPEND);
   return {
     cacheDir,
     cacheSizeLimit: env.WARMCC_CACHE_SIZE ? parseSize(env.WARMCC_CACHE_SIZE, 'WARMCC_CACHE_SIZE') : DEFAULT_CACHE_SIZE,
@@ -114,12 +131,14 @@ export function loadConfig(processEnv: Env = process.env): WarmccConfig {
     idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
     startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),
     logLevel: parseLogLevel(env.WARMCC_LOG_LEVEL),
-    directMode: env.WARMCC_DIRECT === undefined || env.WARMCC_DIRECT === '' || isTruthy(env.WARMCC_DIRECT),
-    dependMode: isTruthy(env.WARMCC_DEPEND),
+    directMode,
+    dependMode,
     baseDirs: parseBaseDirs(env.WARMCC_BASEDIRS),
     sloppiness: parseSloppiness(env.WARMCC_SLOPPINESS),
     journalSizeLimit: env.WARMCC_JOURNAL_SIZE ? parseSize(env.WARMCC_JOURNAL_SIZE, 'WARMCC_JOURNAL_SIZE') : DEFAULT_JOURNAL_SIZE,
     remotes: parseRemoteList(env.WARMCC_REMOTE, 'WARMCC_REMOTE'),
+    // depend mode implies direct mode (its hits are direct hits)
+    hitServers: parseHitServers(env.WARMCC_HIT_SERVERS, directMode || dependMode),
   };
 }
 

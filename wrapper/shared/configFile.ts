@@ -18,6 +18,7 @@ const FILE_KEYS: Record<string, string> = {
   sloppiness: 'WARMCC_SLOPPINESS',
   journal_size: 'WARMCC_JOURNAL_SIZE',
   remote: 'WARMCC_REMOTE',
+  hit_servers: 'WARMCC_HIT_SERVERS',
 };
 
 /** The file's settings as WARMCC_* variables; {} when the file does not exist.

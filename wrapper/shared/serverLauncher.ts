@@ -16,6 +16,13 @@ export function serverScriptPath(): string {
   return path.join(__dirname, 'server.js');
 }
 
+/** Node flags of every server start (the native client's launcher passes the same).
+ *  A hit allocates the entry and its decompressed outputs outside V8's heap (megabytes for C++
+ *  debug objects), and V8 counts those allocations against a small heap's old-generation limit:
+ *  with the default, a warm rebuild ran a full mark-compact every few hits (71 in 7 rebuilds,
+ *  364 ms of the server's main threads). A 64 MB initial limit leaves 2 (docs/benchmarks.md). */
+export const SERVER_NODE_FLAGS = ['--initial-old-space-size=64'];
+
 function openDescriptorsAbove2(): number[] {
   try {
     return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => fd > 2 && fd < 4096);
@@ -34,7 +41,7 @@ export function spawnServerClean(config: WarmccConfig, env: Record<string, strin
     const highest = Math.max(2, ...openDescriptorsAbove2());
     const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
     for (let fd = 3; fd <= highest; fd++) stdio.push(devNull);
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, script], {
       detached: true, // setsid: no controlling terminal, not in the build's process group
       stdio,
       env: { ...withoutJobserver(env), WARMCC_SOCKET: config.socketPath },

@@ -1,9 +1,9 @@
 // Local disk tier: one file per entry under <cacheDir>/objects/<2 hex>/<rest of key>.
 // Writes go to a temp file in the same directory and are renamed into place, so readers (other
 // servers or processes sharing the directory) see the whole entry or none. LRU by mtime: a hit
-// touches the file; eviction removes the oldest files once the size limit is passed.
+// touches the file (at most once a minute); eviction removes the oldest files once the size limit is passed.
 
-import { promises as fs, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CacheStorage, LocalStorageUsage } from './storage';
 
@@ -13,7 +13,28 @@ const EVICTION_TARGET = 0.9;
 /** temp files older than this were left by a crashed writer */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+/** a hit touches its entry only when the entry's mtime is older than this */
+export const TOUCH_AFTER_MS = 60_000;
+
 let tempCounter = 0;
+
+/** The file's bytes and mtime from one open: fstat gives the size to read and the age. */
+function readWhole(file: string): { data: Buffer; modifiedMs: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const stat = fstatSync(fd);
+    const data = Buffer.allocUnsafe(stat.size);
+    let offset = 0;
+    while (offset < data.length) {
+      const read = readSync(fd, data, offset, data.length - offset, offset);
+      if (read === 0) break; // truncated meanwhile: the entry's checksum catches it
+      offset += read;
+    }
+    return { data: offset === data.length ? data : data.subarray(0, offset), modifiedMs: stat.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export class LocalDiskStorage implements CacheStorage {
   readonly name = 'local disk';
@@ -27,9 +48,11 @@ export class LocalDiskStorage implements CacheStorage {
     cacheDir: string,
     private readonly limitBytes: number,
     private readonly log: (message: string) => void = () => {},
+    /** false for a reader that never reports usage or evicts (a hit server): skip the scan */
+    scan = true,
   ) {
     this.objectsDir = path.join(cacheDir, 'objects');
-    this.scanned = this.rescan().catch((error: Error) => this.log(`local disk: scan of ${this.objectsDir} failed: ${error.message}`));
+    this.scanned = scan ? this.rescan().catch((error: Error) => this.log(`local disk: scan of ${this.objectsDir} failed: ${error.message}`)) : Promise.resolve();
   }
 
   private entryPath(key: string): string {
@@ -40,16 +63,19 @@ export class LocalDiskStorage implements CacheStorage {
   async get(key: string): Promise<Buffer | undefined> {
     const file = this.entryPath(key);
     let data: Buffer;
+    let modifiedMs: number;
     try {
       // synchronous: one open/read/close on the page cache beats four thread-pool round trips
-      data = readFileSync(file);
+      ({ data, modifiedMs } = readWhole(file));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new Error(`local disk: cannot read ${file}: ${(error as Error).message}`);
     }
-    // recency for LRU eviction; failing to touch only makes eviction less precise
-    const now = new Date();
-    fs.utimes(file, now, now).catch(() => {});
+    // recency for LRU eviction, to the minute: an entry touched less than TOUCH_AFTER_MS ago is
+    // already among the newest (a rebuild right after a build then touches nothing). Failing to
+    // touch only makes eviction less precise.
+    const now = Date.now();
+    if (now - modifiedMs >= TOUCH_AFTER_MS) fs.utimes(file, now / 1000, now / 1000).catch(() => {});
     return data;
   }
 

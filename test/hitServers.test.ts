@@ -1,0 +1,297 @@
+// Hit servers (wrapper/server/hitServer.ts): processes the main server forks that accept on the
+// same socket and serve direct-mode hits. Stopping the main server with SIGSTOP makes the hit
+// servers the only processes that can accept, so which process serves what is certain: hits
+// complete with the main server frozen, and everything else (a miss, JSON-RPC, garbage) waits
+// for it and is then served by it, from the connection the hit server handed over.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../wrapper/shared/config';
+import { readJournal } from '../wrapper/server/journal';
+import { createSandbox, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+
+const gcc = which('gcc');
+const skip = gcc ? false : 'gcc not installed';
+const SOURCES = ['a', 'b', 'c', 'd', 'e', 'f'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function makeProject(sandbox: WarmccSandbox): void {
+  const files: Record<string, string> = { 'h.h': '#define SCALE 3\n' };
+  for (const name of SOURCES) files[`${name}.c`] = `#include "h.h"\nint ${name}(int x) { return x * SCALE + ${name.charCodeAt(0)}; }\n`;
+  writeFiles(sandbox.dir, files);
+  ageFiles(sandbox.dir);
+}
+
+/** direct mode does not trust files modified in the last seconds */
+function ageFiles(dir: string): void {
+  const old = new Date(Date.now() - 60_000);
+  for (const name of fs.readdirSync(dir)) if (/\.[ch]$/.test(name)) fs.utimesSync(path.join(dir, name), old, old);
+}
+
+function compile(sandbox: WarmccSandbox, name: string): void {
+  const result = sandbox.run(['gcc', '-O2', '-c', `${name}.c`, '-o', `${name}.o`]);
+  assert.equal(result.status, 0, `warmcc gcc -c ${name}.c: ${result.stderr}`);
+}
+
+/** a started client, and a way to wait for it */
+function startClient(sandbox: WarmccSandbox, args: string[]): { done: () => boolean; result: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(warmccBin, args, { cwd: sandbox.dir, env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let finished = false;
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const result = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => {
+      finished = true;
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return { done: () => finished, result };
+}
+
+async function startWithHitServers(sandbox: WarmccSandbox, count: number): Promise<{ server: number; hitServers: number[] }> {
+  assert.equal(sandbox.run(['--start-server']).status, 0);
+  const server = await poll('the main server', 10_000, () => sandbox.serverPid());
+  // serving: each hit server logs once it has the listening socket
+  await poll(`${count} hit servers serving`, 10_000, () => {
+    const log = fs.existsSync(sandbox.logFile) ? fs.readFileSync(sandbox.logFile, 'utf8') : '';
+    const serving = [...log.matchAll(/hit server (\d+) serving/g)].length;
+    return serving >= count && sandbox.hitServerPids().length === count ? true : undefined;
+  });
+  return { server, hitServers: sandbox.hitServerPids() };
+}
+
+function fdLinks(pid: number): Map<number, string> {
+  const links = new Map<number, string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      links.set(Number(fd), fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return links;
+}
+
+const sessionOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[4]);
+
+describe('hit servers', { skip }, () => {
+  let sandbox: WarmccSandbox;
+  before(() => {
+    sandbox = createSandbox('hitsrv', { WARMCC_HIT_SERVERS: '2' });
+    makeProject(sandbox);
+  });
+  after(() => sandbox.cleanup());
+
+  test('the server forks WARMCC_HIT_SERVERS of them, started as clean as itself', async () => {
+    const { server, hitServers } = await startWithHitServers(sandbox, 2);
+    assert.equal(hitServers.length, 2);
+    const log = fs.realpathSync(sandbox.logFile);
+    const cacheDir = fs.realpathSync(sandbox.cacheDir);
+    for (const pid of hitServers) {
+      const links = fdLinks(pid);
+      const table = [...links].map(([fd, link]) => `${fd} -> ${link}`).join('\n');
+      assert.equal(links.get(0), '/dev/null', `hit server ${pid} stdin\n${table}`);
+      assert.equal(links.get(1), log, `hit server ${pid} stdout is the log\n${table}`);
+      assert.equal(links.get(2), log, `hit server ${pid} stderr is the log\n${table}`);
+      for (const [fd, link] of links) {
+        if (fd <= 2) continue;
+        const own = /^(socket|anon_inode|pipe):/.test(link) || link === '/dev/null' || link === log || link.startsWith(`${cacheDir}/`);
+        assert.ok(own, `hit server ${pid} fd ${fd} -> ${link} is not its own\n${table}`);
+      }
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      assert.deepEqual(environ.filter((entry) => entry.includes('--jobserver-')), [], 'no jobserver in a hit server environment');
+      assert.equal(sessionOf(pid), sessionOf(server), "in the main server's own session");
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(cmdline.includes('--initial-old-space-size=64'), `the server's V8 flags carry over: ${cmdline.join(' ')}`);
+    }
+    assert.ok(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0').includes('--initial-old-space-size=64'), 'the launcher gave the main server its V8 flag');
+    const shown = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json']).stdout) as { hitServers: number };
+    assert.equal(shown.hitServers, 2);
+    const reported = sandbox.stats().hitServerPids as number[];
+    assert.deepEqual([...reported].sort((a, b) => a - b), hitServers, 'the server reports the processes /proc shows');
+    assert.match(sandbox.run(['-s']).stdout, new RegExp(`hit servers ${reported.join(', ')}`));
+  });
+
+  test('with the main server frozen, every hit is served by a hit server; a miss and JSON-RPC wait for it and are then served from the handed-over connection', async () => {
+    const { server } = sandbox.serverPid() ? { server: sandbox.serverPid()! } : await startWithHitServers(sandbox, 2);
+    for (const name of SOURCES) compile(sandbox, name);
+    const cold = new Map(SOURCES.map((name) => [name, fs.readFileSync(path.join(sandbox.dir, `${name}.o`))]));
+    // results and manifests are stored after the replies: wait for all of them
+    const objects = path.join(sandbox.cacheDir, 'objects');
+    const stored = () => fs.readdirSync(objects, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.includes('.tmp-')).length;
+    await poll('entries and manifests stored', 10_000, () => (stored() >= 2 * SOURCES.length ? true : undefined));
+    for (const name of SOURCES) fs.rmSync(path.join(sandbox.dir, `${name}.o`));
+
+    process.kill(server, 'SIGSTOP');
+    let resumed = false;
+    try {
+      for (const name of SOURCES) {
+        const result = spawnSync(warmccBin, ['gcc', '-O2', '-c', `${name}.c`, '-o', `${name}.o`], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8', timeout: 20_000 });
+        assert.equal(result.status, 0, `${name}.c with the main server frozen: ${result.stderr}`);
+        assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, `${name}.o`)), cold.get(name), `${name}.o restored byte for byte`);
+      }
+      // not hits: they need the main server
+      writeFiles(sandbox.dir, { 'n.c': 'int n(void) { return 42; }\n' });
+      ageFiles(sandbox.dir);
+      const miss = startClient(sandbox, ['gcc', '-O2', '-c', 'n.c', '-o', 'n.o']);
+      const rpc = startClient(sandbox, ['-s', '--stats-format', 'json']);
+      await sleep(1500);
+      assert.equal(miss.done(), false, 'the miss waits for the frozen main server');
+      assert.equal(rpc.done(), false, 'so does warmcc -s');
+      process.kill(server, 'SIGCONT');
+      resumed = true;
+      const [missResult, rpcResult] = await Promise.all([miss.result, rpc.result]);
+      assert.equal(missResult.code, 0, missResult.stderr);
+      assert.ok(fs.existsSync(path.join(sandbox.dir, 'n.o')));
+      assert.equal(rpcResult.code, 0, rpcResult.stderr);
+      assert.ok(typeof JSON.parse(rpcResult.stdout).cacheHits === 'number');
+    } finally {
+      if (!resumed) process.kill(server, 'SIGCONT');
+    }
+
+    // the hit servers' calls were replayed by the main server's stats
+    const stats = await poll('the hits counted', 5000, () => {
+      const current = sandbox.stats();
+      return current.directHits === SOURCES.length ? current : undefined;
+    });
+    assert.equal(stats.cacheHits, SOURCES.length);
+    assert.equal(stats.cacheMisses, SOURCES.length + 1);
+    assert.equal(stats.compileRequests, 2 * SOURCES.length + 1);
+    assert.equal(stats.serverPid, server, 'counted by the main server');
+
+    // and journaled in their own files, which readers merge in time order
+    const journalFile = (JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json']).stdout) as { journalFile: string }).journalFile;
+    const hitFiles = fs.readdirSync(path.dirname(journalFile)).filter((name) => /\.h\d+\.jsonl$/.test(name));
+    assert.ok(hitFiles.length >= 1, `hit server journal files: ${fs.readdirSync(path.dirname(journalFile)).join(', ')}`);
+    const records = readJournal(journalFile);
+    assert.equal(records.filter((record) => record.outcome === 'hit' && record.via === 'direct').length, SOURCES.length);
+    assert.deepEqual(records.map((record) => record.at), [...records.map((record) => record.at)].sort((x, y) => x - y), 'merged oldest first');
+
+    // explain reads them too: a.c's miss after a header change names the header
+    fs.writeFileSync(path.join(sandbox.dir, 'h.h'), '#define SCALE 4\n');
+    ageFiles(sandbox.dir);
+    compile(sandbox, 'a');
+    const explained = sandbox.run(['--explain', 'a.c']);
+    assert.equal(explained.status, 0, explained.stderr);
+    assert.match(explained.stdout, /h\.h/, explained.stdout);
+  });
+
+  test('garbage sent while the main server is frozen is handed over, then refused by it; both kinds of server live on', async () => {
+    const server = sandbox.serverPid()!;
+    const hitServers = sandbox.hitServerPids();
+    process.kill(server, 'SIGSTOP');
+    let closed: Promise<void>;
+    try {
+      const socket = net.connect(sandbox.socketPath);
+      socket.on('error', () => {});
+      closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(Buffer.from('GARBAGE\x00\xff\x01 not a warmcc request\n'));
+      await sleep(500);
+    } finally {
+      process.kill(server, 'SIGCONT');
+    }
+    await Promise.race([closed, sleep(10_000).then(() => assert.fail('the garbage connection was never closed'))]);
+    assert.equal(sandbox.serverPid(), server, 'the main server lives on');
+    assert.deepEqual(sandbox.hitServerPids(), hitServers, 'and so do the hit servers');
+    compile(sandbox, 'b');
+  });
+
+  test('a JSON-RPC request whose body comes after the hand-over still reaches the main server whole', async () => {
+    // the hit server hands the connection over on its first byte; bytes the client sends later
+    // must stay for the main server, not be read (and dropped) by the hit server
+    const server = sandbox.serverPid()!;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'warmcc/stats' });
+    process.kill(server, 'SIGSTOP');
+    let reply: Promise<string>;
+    try {
+      const socket = net.connect(sandbox.socketPath);
+      socket.on('error', () => {});
+      let received = '';
+      reply = new Promise<string>((resolve) => {
+        socket.on('data', (chunk) => {
+          received += chunk.toString();
+          if (received.includes('"result"')) {
+            socket.destroy();
+            resolve(received);
+          }
+        });
+        socket.on('close', () => resolve(received));
+      });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      await sleep(700); // a hit server has read the header and handed the connection over
+      socket.write(body);
+      await sleep(300);
+    } finally {
+      process.kill(server, 'SIGCONT');
+    }
+    const text = await Promise.race([reply, sleep(10_000).then(() => 'no reply within 10 s')]);
+    assert.match(text, /"result":\{[^]*"serverPid":/, text.slice(0, 300));
+  });
+
+  test('a hit server that dies is replaced, and compiles stay correct meanwhile', async () => {
+    const before = sandbox.hitServerPids();
+    assert.equal(before.length, 2);
+    process.kill(before[0]!, 'SIGKILL');
+    for (const name of SOURCES) compile(sandbox, name);
+    const after = await poll('a replacement hit server', 10_000, () => {
+      const now = sandbox.hitServerPids();
+      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+    });
+    assert.ok(after.includes(before[1]!), 'the other one was left alone');
+    assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), new RegExp(`hit server \\d \\(pid ${before[0]}\\) exited \\(SIGKILL\\)`));
+  });
+
+  test('they exit with the main server: on --stop-server, and when it is killed', async () => {
+    const first = sandbox.hitServerPids();
+    assert.equal(first.length, 2);
+    assert.equal(sandbox.run(['--stop-server']).status, 0);
+    const alive = (pid: number): boolean => {
+      try {
+        return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+      } catch {
+        return false;
+      }
+    };
+    await poll('hit servers gone after --stop-server', 10_000, () => (first.some(alive) ? undefined : true));
+
+    const { server, hitServers } = await startWithHitServers(sandbox, 2);
+    process.kill(server, 'SIGKILL');
+    await poll('hit servers gone after their main server was killed', 10_000, () => (hitServers.some(alive) ? undefined : true));
+    // a new server starts and serves as usual
+    compile(sandbox, 'c');
+    assert.ok(sandbox.serverPid());
+  });
+});
+
+describe('WARMCC_HIT_SERVERS', () => {
+  test('0 turns them off; the default is cores - 1 (at most 3) in direct mode and 0 in preprocessor mode; a bad value is refused by name', () => {
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '0' }).hitServers, 0);
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '5' }).hitServers, 5);
+    const cores = os.availableParallelism();
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent' }).hitServers, Math.max(0, Math.min(cores - 1, 3)));
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_DIRECT: '0' }).hitServers, 0);
+    assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: 'many' }), /WARMCC_HIT_SERVERS: expected a whole number/);
+    assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '-1' }), /WARMCC_HIT_SERVERS/);
+  });
+
+  test('with 0 the server forks none', { skip }, async () => {
+    const sandbox = createSandbox('hitsrv0', { WARMCC_HIT_SERVERS: '0' });
+    try {
+      makeProject(sandbox);
+      compile(sandbox, 'a');
+      await sleep(1000);
+      assert.deepEqual(sandbox.hitServerPids(), []);
+    } finally {
+      sandbox.cleanup();
+    }
+  });
+});
