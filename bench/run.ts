@@ -24,14 +24,16 @@ let WARMCC_BIN = path.join(REPO, 'bin', 'warmcc');
 // warmcc: preprocessor mode (WARMCC_DIRECT=0); warmcc-direct: the default direct mode;
 // warmcc-depend: depend mode (WARMCC_DEPEND=1); warmcc-remote: direct mode with a Redis tier
 // (WARMCC_REMOTE) on a redis-server the bench starts on loopback, whose warm rows start from an
-// empty local cache each time (remote hits + write-back). Each has its own server and cache.
-type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-remote';
+// empty local cache each time (remote hits + write-back); warmcc-stored: direct mode with entries
+// stored uncompressed (WARMCC_COMPRESSION_LEVEL=0). Each has its own server and cache.
+type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-stored' | 'warmcc-remote';
 type ToolId = WarmccToolId | 'ccache' | 'sccache';
-const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-remote', 'ccache', 'sccache'];
+const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-remote', 'ccache', 'sccache'];
 const WARMCC_MODE_ENV: Record<WarmccToolId, Record<string, string>> = {
   warmcc: { WARMCC_DIRECT: '0' },
   'warmcc-direct': {},
   'warmcc-depend': { WARMCC_DEPEND: '1' },
+  'warmcc-stored': { WARMCC_COMPRESSION_LEVEL: '0' },
   'warmcc-remote': {},
 };
 
@@ -54,7 +56,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N              warm (and plain) builds per mode, the median is reported (default 3)
   --json [FILE]         also write the results as JSON (default bench/work/results-<date>.json)
   --keep                keep the work directory (project, caches, logs)
-  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,warmcc-remote,ccache,sccache (default: all)
+  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,warmcc-stored,warmcc-remote,ccache,sccache (default: all)
   --jobs N              make -jN (default: number of CPUs)
   --calls N             calls in the per-hit loop (default 200)
   --compiler gcc|clang  compiler family (default gcc)
@@ -1395,7 +1397,7 @@ async function main(): Promise<number> {
     const toolVersions: string[] = [];
     const found = new Map<ToolId, { exe: string; version: string }>();
     for (const id of opts.tools) {
-      if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-remote') {
+      if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored' || id === 'warmcc-remote') {
         // same binary as warmcc: usable when warmcc was found
         const warmcc = found.get('warmcc');
         if (!warmcc) progress(`${id}: skipped (needs the warmcc row: --tools warmcc,${id})`);
@@ -1492,7 +1494,7 @@ async function main(): Promise<number> {
       let tool: Tool;
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
-      else if (id === 'warmcc-direct' || id === 'warmcc-depend') tool = makeWarmcc(work, sockDir, info.version, id);
+      else if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored') tool = makeWarmcc(work, sockDir, info.version, id);
       else if (id === 'warmcc-remote') {
         const redis = await startBenchRedis(which('redis-server', env)!, work);
         stops.set('redis-server', redis.stop);

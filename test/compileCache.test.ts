@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, warmccBin as warmcc, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { loadConfig } from '../wrapper/shared/config';
+import { createSandbox, poll, warmccBin as warmcc, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const COMPILERS = [
   { family: 'gcc', c: 'gcc', cxx: 'g++' },
@@ -191,4 +192,44 @@ for (const compiler of COMPILERS) {
 
 test('gcc and clang are both installed (the suite above needs them)', () => {
   assert.equal(COMPILERS.length, 2, 'install gcc, g++, clang (see .ci/run)');
+});
+
+describe('WARMCC_COMPRESSION_LEVEL', { skip: which('gcc') ? false : 'gcc not installed' }, () => {
+  /** the cache's entry files (not manifests: those start with WCM) and their sizes */
+  const entrySizes = (cacheDir: string): number[] =>
+    !fs.existsSync(path.join(cacheDir, 'objects'))
+      ? []
+      : fs
+      .readdirSync(path.join(cacheDir, 'objects'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .filter((file) => fs.readFileSync(file).subarray(0, 4).toString() === 'WCE1')
+      .map((file) => fs.statSync(file).size);
+
+  for (const level of ['0', '1', '9']) {
+    test(`level ${level}: the stored entry is ${level === '0' ? 'as large as the object (stored blocks)' : 'smaller than the object'}, and a hit restores it byte for byte`, async () => {
+      const sandbox = createSandbox(`cl${level}`, { WARMCC_COMPRESSION_LEVEL: level, WARMCC_DIRECT: '0' });
+      try {
+        // a debug object compresses well
+        writeFiles(sandbox.dir, { 'z.c': Array.from({ length: 60 }, (_, i) => `int f${i}(int x) { return x * ${i} + ${i * 7}; }\n`).join('') });
+        assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
+        const object = fs.readFileSync(path.join(sandbox.dir, 'z.o'));
+        // stored after the reply
+        const [size] = await poll('the entry stored', 10_000, () => (entrySizes(sandbox.cacheDir).length ? entrySizes(sandbox.cacheDir) : undefined));
+        if (level === '0') assert.ok(size! > object.length, `stored ${size} bytes for a ${object.length}-byte object`);
+        else assert.ok(size! < object.length / 2, `compressed to ${size} bytes from ${object.length}`);
+        fs.rmSync(path.join(sandbox.dir, 'z.o'));
+        assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
+        assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, 'z.o')), object);
+        assert.equal(sandbox.stats().cacheHits, 1);
+      } finally {
+        sandbox.cleanup();
+      }
+    });
+  }
+
+  test('a level outside 0-9 is refused by name', () => {
+    assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_COMPRESSION_LEVEL: '11' }), /WARMCC_COMPRESSION_LEVEL: expected a deflate level from 0 \(none\) to 9, got '11'/);
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent' }).compressionLevel, 1);
+  });
 });

@@ -56,6 +56,8 @@ export interface CompileContext {
   /** WARMCC_SLOPPINESS=system_headers: manifests leave system headers out (they change with the
    *  system, not the project), and depend mode accepts -MMD lists */
   sloppySystemHeaders: boolean;
+  /** deflate level of stored entries (WARMCC_COMPRESSION_LEVEL) */
+  compressionLevel: number;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
   compiled: (event: CompiledNotification) => void;
   /** background work (storing results) that shutdown must wait for */
@@ -505,7 +507,7 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
       const derived = typeof key === 'string' ? { key, afterStore: async () => {} } : await key(entry);
       if (!derived) return;
       storedKey = derived.key;
-      await context.storage.put(derived.key, await encodeEntry(entry));
+      await context.storage.put(derived.key, await encodeEntry(entry, context.compressionLevel));
       await derived.afterStore();
     })().catch((error: Error) => {
       stats.writeError();

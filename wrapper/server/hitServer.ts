@@ -79,6 +79,7 @@ export function runHitServer(): void {
     baseDirs: config.baseDirs,
     allowTimeMacros: config.sloppiness.includes('time_macros'),
     sloppySystemHeaders: config.sloppiness.includes('system_headers'),
+    compressionLevel: config.compressionLevel,
     track: () => {},
     journal,
   };

@@ -31,6 +31,21 @@ const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
 const FIRST_BYTE_COMPILE = 0x57; // 'W'
 const FIRST_BYTE_RPC = 0x43; // 'C' of Content-Length
 
+/** The lock is held by a server that no longer accepts (it is stopping: waiting for its hit
+ *  servers and its last writes) for up to this long; a server started meanwhile (a restart) waits
+ *  for it rather than giving up. */
+const STOPPING_SERVER_WAIT_MS = 5000;
+
+/** Takes the single-instance lock; undefined when another server holds it and serves. */
+async function takeOverLock(socketPath: string): Promise<Awaited<ReturnType<typeof acquireServerLock>>> {
+  const deadline = Date.now() + STOPPING_SERVER_WAIT_MS;
+  for (;;) {
+    const lock = await acquireServerLock(socketPath);
+    if (lock || Date.now() > deadline || (await canConnect(socketPath))) return lock;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 async function main(): Promise<void> {
   process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
   let config: WarmccConfig;
@@ -42,7 +57,7 @@ async function main(): Promise<void> {
   }
   setLogLevel(config.logLevel);
 
-  const lock = await acquireServerLock(config.socketPath);
+  const lock = await takeOverLock(config.socketPath);
   if (!lock) {
     log(`another server already owns ${config.socketPath}; exiting`);
     return;
@@ -83,6 +98,7 @@ async function main(): Promise<void> {
     baseDirs: config.baseDirs,
     allowTimeMacros: config.sloppiness.includes('time_macros'),
     sloppySystemHeaders: config.sloppiness.includes('system_headers'),
+    compressionLevel: config.compressionLevel,
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },

@@ -4,6 +4,7 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_COMPRESSION_LEVEL } from '../storage/cacheEntry';
 import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
 import { CONFIG_FILE_NAME, readConfigFile } from './configFile';
 
@@ -40,6 +41,9 @@ export interface WarmccConfig {
    *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: cores - 1, at most 3;
    *  0 in preprocessor mode, where there are no direct hits to serve) */
   hitServers: number;
+  /** deflate level of stored entries, 0-9; 0 stores them uncompressed: hits skip decompression
+   *  (a C++ debug object: 5 ms → 1 ms) for several times the disk (WARMCC_COMPRESSION_LEVEL) */
+  compressionLevel: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,6 +54,15 @@ const DEFAULT_START_TIMEOUT_MS = 10_000;
 const DEFAULT_JOURNAL_SIZE = 4 * 1024 ** 2;
 const MAX_DEFAULT_HIT_SERVERS = 3;
 const MAX_HIT_SERVERS = 64;
+
+function parseCompressionLevel(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_COMPRESSION_LEVEL;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 9) {
+    throw new Error(`WARMCC_COMPRESSION_LEVEL: expected a deflate level from 0 (none) to 9, got '${text}'`);
+  }
+  return value;
+}
 
 function parseHitServers(text: string | undefined, directMode: boolean): number {
   if (text === undefined || text === '') return directMode ? Math.max(0, Math.min(os.availableParallelism() - 1, MAX_DEFAULT_HIT_SERVERS)) : 0;
@@ -139,6 +152,7 @@ export function loadConfig(processEnv: Env = process.env): WarmccConfig {
     remotes: parseRemoteList(env.WARMCC_REMOTE, 'WARMCC_REMOTE'),
     // depend mode implies direct mode (its hits are direct hits)
     hitServers: parseHitServers(env.WARMCC_HIT_SERVERS, directMode || dependMode),
+    compressionLevel: parseCompressionLevel(env.WARMCC_COMPRESSION_LEVEL),
   };
 }
 

@@ -19,6 +19,7 @@ const FILE_KEYS: Record<string, string> = {
   journal_size: 'WARMCC_JOURNAL_SIZE',
   remote: 'WARMCC_REMOTE',
   hit_servers: 'WARMCC_HIT_SERVERS',
+  compression_level: 'WARMCC_COMPRESSION_LEVEL',
 };
 
 /** The file's settings as WARMCC_* variables; {} when the file does not exist.

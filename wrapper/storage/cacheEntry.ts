@@ -35,7 +35,11 @@ interface EntryMetadata {
 
 export class CorruptEntryError extends Error {}
 
-export async function encodeEntry(entry: CacheEntry): Promise<Buffer> {
+/** deflate level of new entries (WARMCC_COMPRESSION_LEVEL): 1 by default, 0 stores the bytes
+ *  as they are (no decompression work on a hit, several times the disk) */
+export const DEFAULT_COMPRESSION_LEVEL = 1;
+
+export async function encodeEntry(entry: CacheEntry, level = DEFAULT_COMPRESSION_LEVEL): Promise<Buffer> {
   const sections = [
     { name: 'stdout', data: entry.stdout },
     { name: 'stderr', data: entry.stderr },
@@ -54,7 +58,8 @@ export async function encodeEntry(entry: CacheEntry): Promise<Buffer> {
   // compressing costs more (16 vs 11 ms) but only on a miss, after the reply. zlib's adler-32,
   // checked while inflating, replaces a separate CRC-32 pass (0.7 ms). bench/entryCodecs.ts.
   // One chunk: Node's async zlib otherwise hops between thread pool and main thread per 16 KiB.
-  const compressed = await deflate(raw, { level: 1, chunkSize: Math.max(64 * 1024, raw.length) });
+  // Level 0 writes stored blocks in the same zlib format: every reader decodes it the same way.
+  const compressed = await deflate(raw, { level, chunkSize: Math.max(64 * 1024, raw.length) });
   const header = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(header, 0);
   header.writeUInt16LE(ENTRY_FORMAT_VERSION, 4);
