@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig } from '../wrapper/shared/config';
+import { defaultHitServers, loadConfig } from '../wrapper/shared/config';
 import { readJournal } from '../wrapper/server/journal';
 import { createSandbox, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
@@ -273,11 +273,12 @@ describe('hit servers', { skip }, () => {
 });
 
 describe('WARMCC_HIT_SERVERS', () => {
-  test('0 turns them off; the default is cores - 1 (at most 3) in direct mode and 0 in preprocessor mode; a bad value is refused by name', () => {
+  test('0 turns them off; the default is half the cores - 1 (at most 3) in direct mode and 0 in preprocessor mode; a bad value is refused by name', () => {
     assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '0' }).hitServers, 0);
     assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '5' }).hitServers, 5);
     const cores = os.availableParallelism();
-    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent' }).hitServers, Math.max(0, Math.min(cores - 1, 3)));
+    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent' }).hitServers, defaultHitServers(cores));
+    assert.deepEqual([1, 2, 3, 4, 6, 8, 16, 64].map(defaultHitServers), [0, 0, 0, 1, 2, 3, 3, 3]);
     assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_DIRECT: '0' }).hitServers, 0);
     assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: 'many' }), /WARMCC_HIT_SERVERS: expected a whole number/);
     assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '-1' }), /WARMCC_HIT_SERVERS/);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { createSandbox, poll, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const BUILD_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 120_000;
@@ -323,7 +323,7 @@ for (const { label, make, args } of pipeMakes) {
     let sandbox: WarmccSandbox;
     let dir: string;
     before(() => {
-      sandbox = createSandbox('js-pipe');
+      sandbox = createSandbox('js-pipe', { WARMCC_HIT_SERVERS: '1' }); // its hit server must start clean too
       dir = makeProject(sandbox, plusMakefile());
     });
     after(() => sandbox.cleanup());
@@ -346,6 +346,7 @@ for (const { label, make, args } of pipeMakes) {
 
       const pid = sandbox.serverPid();
       assert.ok(pid, 'the server auto-started by the build still runs');
+      await poll('the hit server the server forks (WARMCC_HIT_SERVERS=1)', 10_000, () => (sandbox.hitServerPids().length === 1 ? true : undefined));
       assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
       assertServedByServer(sandbox, OBJECTS.length);
     });
@@ -384,7 +385,7 @@ for (const variant of ['closed', 'open'] as const) {
     let sandbox: WarmccSandbox;
     let dir: string;
     before(() => {
-      sandbox = createSandbox(`js-fifo-${variant}`);
+      sandbox = createSandbox(`js-fifo-${variant}`, { WARMCC_HIT_SERVERS: '1' });
       dir = path.join(sandbox.dir, 'project');
       writeFiles(dir, { 'a.c': SOURCES['a.c'], 'fifo-build.sh': FIFO_SCRIPT, 'probe.sh': PROBE_SCRIPT });
     });
@@ -428,7 +429,7 @@ describe('fifo jobserver under real GNU make >= 4.4 (the sccache hang reproducer
   let sandbox: WarmccSandbox;
   let dir: string;
   before(() => {
-    sandbox = createSandbox('js-make44');
+    sandbox = createSandbox('js-make44', { WARMCC_HIT_SERVERS: '1' });
     dir = makeProject(sandbox, plusMakefile());
   });
   after(() => sandbox.cleanup());

@@ -38,7 +38,7 @@ export interface WarmccConfig {
   /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see storage/remoteUrl.ts) */
   remotes: RemoteSpec[];
   /** extra processes that accept on the server's socket and serve direct-mode hits, so hits of a
-   *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: cores - 1, at most 3;
+   *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: half the cores - 1, at most 3;
    *  0 in preprocessor mode, where there are no direct hits to serve) */
   hitServers: number;
   /** deflate level of stored entries, 0-9; 0 stores them uncompressed: hits skip decompression
@@ -64,8 +64,14 @@ function parseCompressionLevel(text: string | undefined): number {
   return value;
 }
 
+export function defaultHitServers(cores: number): number {
+  return Math.max(0, Math.min(Math.floor(cores / 2) - 1, MAX_DEFAULT_HIT_SERVERS));
+}
+
 function parseHitServers(text: string | undefined, directMode: boolean): number {
-  if (text === undefined || text === '') return directMode ? Math.max(0, Math.min(os.availableParallelism() - 1, MAX_DEFAULT_HIT_SERVERS)) : 0;
+  // half the cores go to make, the clients and the compilers; the main server takes one. On 2
+  // cores a hit server measured no faster than none (docs/benchmarks.md), so there it is 0.
+  if (text === undefined || text === '') return directMode ? defaultHitServers(os.availableParallelism()) : 0;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > MAX_HIT_SERVERS) {
     throw new Error(`WARMCC_HIT_SERVERS: expected a whole number from 0 to ${MAX_HIT_SERVERS}, got '${text}'`);
