@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCompilerArgs } from '../compilers/argParser';
 import type { CacheableCompile } from '../compilers/types';
-import { requestSwitches } from '../shared/config';
+import { requestSwitches, type WarmccConfig } from '../shared/config';
 import { jobserverForCompile } from '../shared/jobserver';
 import type { CompileRequest } from '../shared/protocol';
 import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '../storage/cacheEntry';
@@ -64,6 +64,19 @@ export interface CompileContext {
   track: (work: Promise<unknown>) => void;
   /** recent requests, for `warmcc --explain` (absent: not journaled) */
   journal?: Journal;
+}
+
+/** The context's settings, from the server's configuration (the same for a hit server). */
+export function compileSettings(config: WarmccConfig): Pick<CompileContext, 'directMode' | 'dependMode' | 'baseDirs' | 'allowTimeMacros' | 'sloppySystemHeaders' | 'compressionLevel'> {
+  return {
+    // depend mode works through manifests, so it implies direct mode
+    directMode: config.directMode || config.dependMode,
+    dependMode: config.dependMode,
+    baseDirs: config.baseDirs,
+    allowTimeMacros: config.sloppiness.includes('time_macros'),
+    sloppySystemHeaders: config.sloppiness.includes('system_headers'),
+    compressionLevel: config.compressionLevel,
+  };
 }
 
 /** Variables that make the compiler write extra dependency files behind our back. */

@@ -14,7 +14,7 @@ import { decodeCompileRequest, decodePreface, FrameReader, FrameType, PREFACE_LE
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { sendReply } from './compileConnection';
-import { serveDirectHit, type CompileContext, type CompileReply } from './compileRequest';
+import { compileSettings, serveDirectHit, type CompileContext, type CompileReply } from './compileRequest';
 import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
 import { hitServerJournalFile, Journal, journalFileFor } from './journal';
 import { debug, log, logError, setLogLevel } from './logger';
@@ -74,12 +74,7 @@ export function runHitServer(): void {
     storage: new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, logError, false),
     log: logError,
     debug,
-    directMode: config.directMode || config.dependMode,
-    dependMode: config.dependMode,
-    baseDirs: config.baseDirs,
-    allowTimeMacros: config.sloppiness.includes('time_macros'),
-    sloppySystemHeaders: config.sloppiness.includes('system_headers'),
-    compressionLevel: config.compressionLevel,
+    ...compileSettings(config),
     track: () => {},
     journal,
   };

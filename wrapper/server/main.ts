@@ -14,7 +14,7 @@ import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { describeRemote } from '../storage/remoteUrl';
 import { TieredStorage } from '../storage/tieredStorage';
 import { serveCompileConnection } from './compileConnection';
-import type { CompileContext } from './compileRequest';
+import { compileSettings, type CompileContext } from './compileRequest';
 import { explainFromJournal } from './explainRequest';
 import { Journal, journalFileFor } from './journal';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
@@ -92,13 +92,7 @@ async function main(): Promise<void> {
     stats,
     log: logError,
     debug,
-    // depend mode works through manifests, so it implies direct mode
-    directMode: config.directMode || config.dependMode,
-    dependMode: config.dependMode,
-    baseDirs: config.baseDirs,
-    allowTimeMacros: config.sloppiness.includes('time_macros'),
-    sloppySystemHeaders: config.sloppiness.includes('system_headers'),
-    compressionLevel: config.compressionLevel,
+    ...compileSettings(config),
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },
