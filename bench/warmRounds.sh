@@ -4,8 +4,8 @@
 # every time and the median per variant. Reports only; asserts nothing.
 #   bench/warmRounds.sh [ROUNDS [JOBS [WORKDIR]]]      (default: 10 rounds, make -j2, /tmp/warmcc-rounds)
 # Variants, each with its own server (socket) started once and warmed by one build first:
-#   warmcc          the defaults (direct mode, hit servers, entries deflate-1)
-#   warmcc-1proc    WARMCC_HIT_SERVERS=0 (same cache as warmcc)
+#   warmcc          the defaults (direct mode, hit servers by core count, entries deflate-1)
+#   warmcc-hit1     WARMCC_HIT_SERVERS=1 (same cache as warmcc)
 #   warmcc-stored   WARMCC_COMPRESSION_LEVEL=0 (own cache, stored uncompressed)
 #   ccache          ccache's direct mode (own CCACHE_DIR)
 # The first build of each variant is a cold one (all misses); the project's sources are aged, so
@@ -27,7 +27,7 @@ fi
 variant_env() {
   case "$1" in
     warmcc) echo "WARMCC_DIR=$WORK/cache WARMCC_SOCKET=$WORK/a.sock WARMCC_LOG=$WORK/a.log" ;;
-    warmcc-1proc) echo "WARMCC_DIR=$WORK/cache WARMCC_SOCKET=$WORK/b.sock WARMCC_LOG=$WORK/b.log WARMCC_HIT_SERVERS=0" ;;
+    warmcc-hit1) echo "WARMCC_DIR=$WORK/cache WARMCC_SOCKET=$WORK/b.sock WARMCC_LOG=$WORK/b.log WARMCC_HIT_SERVERS=1" ;;
     warmcc-stored) echo "WARMCC_DIR=$WORK/cache-stored WARMCC_SOCKET=$WORK/c.sock WARMCC_LOG=$WORK/c.log WARMCC_COMPRESSION_LEVEL=0" ;;
     ccache) echo "CCACHE_DIR=$WORK/ccache" ;;
   esac
@@ -43,7 +43,7 @@ build() { # variant -> prints seconds
   { env $(variant_env "$1") /usr/bin/time -f %e make -s -C "$PROJECT" -j"$JOBS" CC="$launcher gcc" CXX="$launcher g++" >/dev/null; } 2>&1 | tail -1
 }
 
-VARIANTS=(warmcc warmcc-1proc warmcc-stored ccache)
+VARIANTS=(warmcc warmcc-hit1 warmcc-stored ccache)
 for v in "${VARIANTS[@]}"; do
   if [ "$v" != ccache ]; then
     # shellcheck disable=SC2046
@@ -64,7 +64,7 @@ for v in "${VARIANTS[@]}"; do
   # shellcheck disable=SC2086
   printf '  %-14s median %s s   (%s)\n' "$v" "$(median ${TIMES[$v]})" "${TIMES[$v]# }"
 done
-for v in warmcc warmcc-1proc warmcc-stored; do
+for v in warmcc warmcc-hit1 warmcc-stored; do
   # shellcheck disable=SC2046
   env $(variant_env "$v") "$WARMCC" --stop-server >/dev/null 2>&1 || true
 done

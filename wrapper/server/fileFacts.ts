@@ -139,6 +139,34 @@ export function existenceChecker(): (file: string) => boolean {
   };
 }
 
+/** A path list split by directory, once per list: a cached manifest's lists come back on every
+ *  hit, and splitting hundreds of paths per hit showed in profiles. */
+const byDirectory = new WeakMap<readonly string[], [dir: string, names: string[]][]>();
+
+function groupedByDirectory(files: readonly string[]): [dir: string, names: string[]][] {
+  let groups = byDirectory.get(files);
+  if (!groups) {
+    const map = new Map<string, string[]>();
+    for (const file of files) {
+      const dir = path.dirname(file);
+      const names = map.get(dir);
+      if (names) names.push(path.basename(file));
+      else map.set(dir, [path.basename(file)]);
+    }
+    groups = [...map];
+    byDirectory.set(files, groups);
+  }
+  return groups;
+}
+
+/** Whether any of the paths exists, the way existenceChecker sees them (directory listings). */
+export function anyExists(files: readonly string[]): boolean {
+  return groupedByDirectory(files).some(([dir, names]) => {
+    const listed = listing(dir);
+    return listed !== undefined && names.some((name) => listed.has(name));
+  });
+}
+
 export function exists(file: string): boolean {
   try {
     fs.statSync(file);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CacheStorage } from '../storage/storage';
-import { modifiedSince, existenceChecker, exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
+import { anyExists, modifiedSince, existenceChecker, exists, fileFacts, TOO_RECENT_MS } from './fileFacts';
 import type { IncludedFile } from './includeFiles';
 import type { SearchPath } from './includeSearchPath';
 
@@ -185,9 +185,8 @@ export async function readManifest(storage: CacheStorage, directKey: string): Pr
 
 /** The result key of the first entry whose files and absences still hold. */
 export function matchManifest(manifest: Manifest): string | undefined {
-  const present = existenceChecker();
   for (const entry of manifest.entries) {
-    if (entry.files.every(([file, hash]) => fileFacts(file)?.hash === hash) && !entry.absent.some(present)) {
+    if (entry.files.every(([file, hash]) => fileFacts(file)?.hash === hash) && !anyExists(entry.absent)) {
       return entry.resultKey;
     }
   }
