@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultHitServers, loadConfig } from '../wrapper/shared/config';
 import { readJournal } from '../wrapper/server/journal';
-import { createSandbox, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const gcc = which('gcc');
 const skip = gcc ? false : 'gcc not installed';
@@ -65,18 +65,6 @@ async function startWithHitServers(sandbox: WarmccSandbox, count: number): Promi
     return serving >= count && sandbox.hitServerPids().length === count ? true : undefined;
   });
   return { server, hitServers: sandbox.hitServerPids() };
-}
-
-function fdLinks(pid: number): Map<number, string> {
-  const links = new Map<number, string>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      links.set(Number(fd), fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return links;
 }
 
 const sessionOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[4]);

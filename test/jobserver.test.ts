@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, poll, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { createSandbox, fdLinks, poll, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const BUILD_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 120_000;
@@ -64,19 +64,6 @@ const MAKE44_SKIP = 'GNU make >= 4.4 not available: set WARMCC_TEST_MAKE44';
 interface FileId {
   dev: number;
   ino: number;
-}
-
-/** fd number -> readlink of /proc/<pid>/fd/<fd> */
-function fdLinks(pid: number): Map<number, string> {
-  const links = new Map<number, string>();
-  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      links.set(Number(name), fs.readlinkSync(`/proc/${pid}/fd/${name}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return links;
 }
 
 function describeFds(links: Map<number, string>): string {

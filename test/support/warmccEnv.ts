@@ -113,6 +113,19 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
   return sandbox;
 }
 
+/** fd number -> readlink of /proc/<pid>/fd/<fd> */
+export function fdLinks(pid: number): Map<number, string> {
+  const links = new Map<number, string>();
+  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      links.set(Number(name), fs.readlinkSync(`/proc/${pid}/fd/${name}`));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return links;
+}
+
 export function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
