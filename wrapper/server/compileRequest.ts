@@ -101,7 +101,6 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
 interface PreparedCompile {
   compiler: string;
   identity: CompilerIdentity;
-  recache: boolean;
   location: Relocation;
   parsed: CacheableCompile;
   /** the source as the user names it, for stats and messages */
@@ -165,7 +164,7 @@ async function prepareCompile(request: CompileRequest, context: CompileContext, 
   const keyInputs = { identity, compile: parsed, cwd: request.cwd, env: request.env, relocatable: location.relocatable, debugPrefixMapped: debugMap.length > 0 };
   const job: CompileJob = { compiler, parsed, env, file, key: undefined, recache: switches.recache, signal, started, extraArgs: debugMap, dependFile: undefined };
   const sourcePath = path.resolve(request.cwd, parsed.inputFile);
-  return { compiler, identity, recache: switches.recache, location, parsed, file, sourcePath, debugMap, keyInputs, job };
+  return { compiler, identity, location, parsed, file, sourcePath, debugMap, keyInputs, job };
 }
 
 /** Writes a hit's outputs and counts it; undefined when the outputs cannot be written (then the
@@ -206,7 +205,7 @@ async function directLookup(
   if (!source) return { directKey: undefined };
   trace.sourceHash = source.hash;
   const directKey = computeDirectKey({ ...prepared.keyInputs, sourceHash: source.hash }, (trace.directKeyParts = []));
-  if (prepared.recache) return { directKey };
+  if (prepared.job.recache) return { directKey };
   const manifest = await readManifest(context.storage, directKey).catch(() => undefined);
   const entries = manifest && resolvedEntries(prepared.location, manifest.entries);
   const resultKey = entries && matchManifest({ entries });
@@ -222,7 +221,7 @@ async function directLookup(
 export async function serveDirectHit(request: CompileRequest, context: CompileContext, signal: AbortSignal): Promise<CompileReply | undefined> {
   const trace: CompileTrace = { at: Date.now() };
   const prepared = await prepareCompile(request, context, signal, trace);
-  if ('kind' in prepared || !context.directMode || prepared.recache) return undefined;
+  if ('kind' in prepared || !context.directMode || prepared.job.recache) return undefined;
   const { reply } = await directLookup(request, context, prepared, trace);
   if (reply) context.journal?.add(() => journalRecord(request, trace, reply));
   return reply;
@@ -234,7 +233,6 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
   const { stats } = context;
   const { compiler, identity, location, parsed, file, sourcePath, debugMap, keyInputs, job } = prepared;
   const { env } = job;
-  const switches = { recache: prepared.recache };
   const restore = (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> =>
     restoreHit(request, context, prepared, trace, { resultKey, entry, direct });
 
@@ -302,7 +300,7 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
     if (manifest) rememberManifest(context, manifest, file);
   };
 
-  if (!switches.recache) {
+  if (!job.recache) {
     const entry = await lookup(context, key);
     const reply = entry && (await restore(key, entry, false));
     if (reply) {

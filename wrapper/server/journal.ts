@@ -102,8 +102,9 @@ function journalFamily(file: string): string[] {
   } catch {
     return [];
   }
-  const hitServerFile = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.h\\d+(\\.1)?\\.jsonl$`);
-  const hitServers = names.filter((name) => hitServerFile.test(name)).map((name) => path.join(path.dirname(file), name));
+  const hitServers = names
+    .filter((name) => name.startsWith(`${base}.h`) && /^\.h\d+(\.1)?\.jsonl$/.test(name.slice(base.length)))
+    .map((name) => path.join(path.dirname(file), name));
   return [rotatedJournalFile(file), file, ...hitServers];
 }
 
