@@ -31,6 +31,7 @@ import { snapshotInputs } from './inputSnapshot';
 import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
+import type { PendingStores } from './pendingStores';
 import type { StatsRecorder } from './stats';
 import { unreadInputReason } from './unreadDirectives';
 
@@ -60,8 +61,9 @@ export interface CompileContext {
   compressionLevel: number;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
   compiled: (event: CompiledNotification) => void;
-  /** background work (storing results) that shutdown must wait for */
-  track: (work: Promise<unknown>) => void;
+  /** stores running after their reply, by source: shutdown and a request for the same source
+   *  wait for them */
+  stores: PendingStores;
   /** recent requests, for `warmcc --explain` (absent: not journaled) */
   journal?: Journal;
 }
@@ -162,8 +164,8 @@ async function prepareCompile(request: CompileRequest, context: CompileContext, 
   const file = path.relative(request.cwd, path.resolve(request.cwd, parsed.inputFile)) || parsed.inputFile;
   const debugMap = debugPrefixMapArgs(location, parsed);
   const keyInputs = { identity, compile: parsed, cwd: request.cwd, env: request.env, relocatable: location.relocatable, debugPrefixMapped: debugMap.length > 0 };
-  const job: CompileJob = { compiler, parsed, env, file, key: undefined, recache: switches.recache, signal, started, extraArgs: debugMap, dependFile: undefined };
   const sourcePath = path.resolve(request.cwd, parsed.inputFile);
+  const job: CompileJob = { compiler, parsed, env, file, sourcePath, key: undefined, recache: switches.recache, signal, started, extraArgs: debugMap, dependFile: undefined };
   return { compiler, identity, location, parsed, file, sourcePath, debugMap, keyInputs, job };
 }
 
@@ -236,6 +238,8 @@ async function handleCompile(request: CompileRequest, context: CompileContext, s
   const restore = (resultKey: string, entry: CacheEntry, direct: boolean): Promise<CompileReply | undefined> =>
     restoreHit(request, context, prepared, trace, { resultKey, entry, direct });
 
+  // a miss of this source that replied moments ago may still be storing what we would hit
+  await context.stores.settled(sourcePath);
   let directKey: string | undefined;
   if (context.directMode) {
     const direct = await directLookup(request, context, prepared, trace);
@@ -398,7 +402,8 @@ interface ManifestRecording {
 }
 
 function rememberManifest(context: CompileContext, recording: ManifestRecording, file: string): void {
-  context.track(
+  context.stores.add(
+    recording.sourcePath,
     buildRecordedEntry(context, recording)
       .then((entry) => entry && storeManifest(context, recording.manifestKey, entry))
       .catch((error: Error) => context.log(`cannot record the manifest for ${file}: ${error.message}`)),
@@ -463,6 +468,8 @@ interface CompileJob {
   parsed: CacheableCompile;
   env: Record<string, string | undefined>;
   file: string;
+  /** the source's absolute path (pending stores are registered under it) */
+  sourcePath: string;
   /** the result's key, known before the compile (preprocessor mode) or derived from its
    *  outputs (depend mode); undefined: not storable (preprocessing failed) */
   key: string | DerivedKey | undefined;
@@ -513,7 +520,8 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
   const entry: CacheEntry = { files, stdout: result.stdout, stderr: result.stderr, compileMs: result.ms };
   const key = job.key;
   let storedKey = typeof key === 'string' ? key : 'depend-mode key';
-  context.track(
+  context.stores.add(
+    job.sourcePath,
     (async () => {
       const derived = typeof key === 'string' ? { key, afterStore: async () => {} } : await key(entry);
       if (!derived) return;

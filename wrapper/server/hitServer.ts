@@ -18,6 +18,7 @@ import { compileSettings, serveDirectHit, type CompileContext, type CompileReply
 import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
 import { hitServerJournalFile, Journal, journalFileFor } from './journal';
 import { debug, log, logError, setLogLevel } from './logger';
+import { PendingStores } from './pendingStores';
 import { STATS_METHODS, type StatsCall, type StatsRecorder } from './stats';
 
 const FIRST_BYTE_COMPILE = 0x57; // 'W'
@@ -75,7 +76,8 @@ export function runHitServer(): void {
     log: logError,
     debug,
     ...compileSettings(config),
-    track: () => {},
+    // it never stores: a miss goes to the main server, which waits for its own pending stores
+    stores: new PendingStores(),
     journal,
   };
   let listener: net.Server | undefined;

@@ -22,6 +22,7 @@ import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../shared/rpcMethods';
 import { HitServerPool } from './hitServerPool';
 import { isHitServerProcess, runHitServer } from './hitServer';
+import { PendingStores } from './pendingStores';
 import { acquireServerLock } from './singleInstance';
 import { Stats, statsFileFor, type StatsSnapshot } from './stats';
 
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     compiled: (event) => {
       for (const listener of compiledListeners) listener(event);
     },
-    track,
+    stores: new PendingStores(track),
     journal,
   };
 
