@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { includedFiles } from '../wrapper/server/includeFiles';
 import { parseSearchPath } from '../wrapper/server/includeSearchPath';
-import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, withEntry } from '../wrapper/server/manifest';
+import { relocation, resolvedEntries } from '../wrapper/server/baseDirs';
+import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, readManifest, withEntry, writeManifest, type Manifest } from '../wrapper/server/manifest';
+import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 
 test('line markers give every file read, resolved against the cwd, without pseudo-files', () => {
   const preprocessed = Buffer.from([
@@ -175,5 +177,45 @@ describe('manifests', () => {
     ] as const) {
       assert.equal(decodeManifest(wrap(body)), undefined, what);
     }
+  });
+});
+
+describe('decoded manifests kept in memory', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-kept-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const manifestOf = (resultKey: string, header: string): Manifest => ({
+    entries: [{ files: [[`/p/src/a.c`, 'a'.repeat(64)], [header, 'b'.repeat(64)]], absent: ['/p/inc1/cfg.h', '/p/src/cfg.h'], resultKey }],
+  });
+
+  test('a manifest just stored is served by its bytes, not decoded again; other bytes on disk are decoded', async () => {
+    const storage = new LocalDiskStorage(path.join(dir, 'cache'), 1e9);
+    const key = 'c0ffee'.repeat(8);
+    const stored = manifestOf('r1', '/p/inc2/cfg.h');
+    await writeManifest(storage, key, stored);
+    assert.equal(await readManifest(storage, key), stored, 'the very object stored (no decoding)');
+    // another process (a second server on the same cache) replaces the file
+    const other = manifestOf('r2', '/p/inc3/cfg.h');
+    await storage.put(key, encodeManifest(other));
+    const read = await readManifest(storage, key);
+    assert.notEqual(read, stored);
+    assert.equal(read!.entries[0]!.resultKey, 'r2', 'the bytes on disk win');
+    assert.deepEqual(read!.entries[0]!.files, other.entries[0]!.files);
+    assert.equal(await readManifest(storage, key), read, 'and are kept in turn');
+    assert.equal(await readManifest(storage, 'beef'.repeat(16)), undefined, 'absent stays absent');
+  });
+
+  test('entries resolved for a working directory under a base dir are resolved once per directory', () => {
+    const entries: Manifest['entries'] = [{ files: [['src/a.c', 'a'.repeat(64)], ['../shared/x.h', 'b'.repeat(64)]], absent: ['inc/x.h'], resultKey: 'r' }];
+    const inFirst = relocation('/home/u/one/build', ['/home/u/one']);
+    const resolved = resolvedEntries(inFirst, entries);
+    assert.deepEqual(resolved[0]!.files.map(([file]) => file), ['/home/u/one/build/src/a.c', '/home/u/one/shared/x.h']);
+    assert.deepEqual(resolved[0]!.absent, ['/home/u/one/build/inc/x.h']);
+    assert.equal(resolvedEntries(inFirst, entries), resolved, 'the same lists again (their split by directory is kept with them)');
+    const inSecond = resolvedEntries(relocation('/home/u/two/build', ['/home/u/two']), entries);
+    assert.deepEqual(inSecond[0]!.absent, ['/home/u/two/build/inc/x.h'], 'another checkout gets its own paths');
+    assert.equal(resolvedEntries(relocation('/elsewhere', ['/home/u/one']), entries), entries, 'outside every base dir: paths are absolute already');
   });
 });

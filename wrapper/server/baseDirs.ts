@@ -72,6 +72,20 @@ export function storableEntry(location: Relocation, entry: ManifestEntry): Manif
 /** Stored manifest paths resolved against this compile's working directory. */
 export function resolvedEntries(location: Relocation, entries: ManifestEntry[]): ManifestEntry[] {
   if (!location.relocatable) return entries;
-  const resolve = (file: string): string => path.resolve(location.cwd, file);
-  return entries.map((entry) => ({ ...entry, files: entry.files.map(([file, hash]) => [resolve(file), hash]), absent: entry.absent.map(resolve) }));
+  // kept per decoded manifest and working directory: resolving thousands of absent candidates
+  // on every hit costs, and the same lists keep their split by directory (fileFacts.ts)
+  let byCwd = resolvedByCwd.get(entries);
+  if (!byCwd) resolvedByCwd.set(entries, (byCwd = new Map()));
+  let resolved = byCwd.get(location.cwd);
+  if (!resolved) {
+    const resolve = (file: string): string => path.resolve(location.cwd, file);
+    resolved = entries.map((entry) => ({ ...entry, files: entry.files.map(([file, hash]): [string, string] => [resolve(file), hash]), absent: entry.absent.map(resolve) }));
+    if (byCwd.size >= RESOLVED_CWDS_KEPT) byCwd.clear();
+    byCwd.set(location.cwd, resolved);
+  }
+  return resolved;
 }
+
+const resolvedByCwd = new WeakMap<ManifestEntry[], Map<string, ManifestEntry[]>>();
+/** working directories kept per manifest (a source compiled from a few directories) */
+const RESOLVED_CWDS_KEPT = 8;

@@ -28,7 +28,7 @@ import { includedFiles, type IncludedFile } from './includeFiles';
 import { includeSearchPath } from './includeSearchPath';
 import type { Journal } from './journal';
 import { snapshotInputs } from './inputSnapshot';
-import { buildManifestEntry, encodeManifest, matchManifest, readManifest, unsupportedInDirectMode, withEntry, type ManifestEntry } from './manifest';
+import { buildManifestEntry, matchManifest, readManifest, unsupportedInDirectMode, withEntry, writeManifest, type ManifestEntry } from './manifest';
 import { readOutputs, writeOutputs } from './outputFiles';
 import { runProcess } from './runProcess';
 import type { PendingStores } from './pendingStores';
@@ -435,7 +435,7 @@ async function buildRecordedEntry(context: CompileContext, recording: ManifestRe
 async function storeManifest(context: CompileContext, manifestKey: string, entry: ManifestEntry): Promise<void> {
   // re-read: another compile may have added an entry since the lookup
   const current = await readManifest(context.storage, manifestKey).catch(() => undefined);
-  await context.storage.put(manifestKey, encodeManifest(withEntry(current, entry)));
+  await writeManifest(context.storage, manifestKey, withEntry(current, entry));
 }
 
 async function lookup(context: CompileContext, key: string): Promise<CacheEntry | undefined> {

@@ -148,15 +148,24 @@ function groupedByDirectory(files: readonly string[]): [dir: string, names: stri
   if (!groups) {
     const map = new Map<string, string[]>();
     for (const file of files) {
-      const dir = path.dirname(file);
+      // absolute paths (manifests resolve theirs): a slice, not path.dirname's normalising
+      const slash = file.lastIndexOf('/');
+      const dir = slash <= 0 ? path.dirname(file) : file.slice(0, slash);
+      const name = file.slice(slash + 1);
       const names = map.get(dir);
-      if (names) names.push(path.basename(file));
-      else map.set(dir, [path.basename(file)]);
+      if (names) names.push(name);
+      else map.set(dir, [name]);
     }
     groups = [...map];
     byDirectory.set(files, groups);
   }
   return groups;
+}
+
+/** Does the per-list work of anyExists ahead of time (when a manifest is stored, not in the
+ *  next build's lookup). */
+export function prepareExistenceCheck(files: readonly string[]): void {
+  groupedByDirectory(files);
 }
 
 /** Whether any of the paths exists, the way existenceChecker sees them (directory listings). */
