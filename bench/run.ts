@@ -1396,12 +1396,20 @@ async function main(): Promise<number> {
     // tools and versions
     const toolVersions: string[] = [];
     const found = new Map<ToolId, { exe: string; version: string }>();
+    /** why a tool is skipped, where it is not simply missing */
+    const skipReasons = new Map<ToolId, string>();
     for (const id of opts.tools) {
       if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored' || id === 'warmcc-remote') {
         // same binary as warmcc: usable when warmcc was found
         const warmcc = found.get('warmcc');
-        if (!warmcc) progress(`${id}: skipped (needs the warmcc row: --tools warmcc,${id})`);
-        else if (id === 'warmcc-remote' && !which('redis-server', env)) progress('warmcc-remote: skipped, redis-server not installed');
+        if (!warmcc) {
+          skipReasons.set(id, `skipped: needs the warmcc row (--tools warmcc,${id})`);
+          progress(`${id}: ${skipReasons.get(id)}`);
+        }
+        else if (id === 'warmcc-remote' && !which('redis-server', env)) {
+          skipReasons.set(id, 'skipped: redis-server not installed');
+          progress(`warmcc-remote: ${skipReasons.get(id)}`);
+        }
         else found.set(id, warmcc);
         continue;
       }
@@ -1484,7 +1492,7 @@ async function main(): Promise<number> {
       const info = found.get(id);
       if (!info) {
         const shown = WARMCC_BIN.startsWith(REPO + path.sep) ? path.relative(REPO, WARMCC_BIN) : WARMCC_BIN;
-        const why = id.startsWith('warmcc') ? `skipped: ${shown} not found (npm run build)` : `skipped: ${id} not installed`;
+        const why = skipReasons.get(id) ?? (id.startsWith('warmcc') ? `skipped: ${shown} not found (npm run build)` : `skipped: ${id} not installed`);
         for (const mode of id === 'ccache' ? ['ccache cold', 'ccache warm', 'ccache warm (preprocessor mode)'] : [`${id} cold`, `${id} warm`]) {
           ctx.builds.push({ mode, tool: id, kind: mode.endsWith('cold') ? 'cold' : 'warm', status: 'skipped', timesMs: [], stats: [], otherCpu: [], notes: [why] });
         }
