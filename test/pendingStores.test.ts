@@ -34,6 +34,16 @@ describe('PendingStores', () => {
     assert.ok(stores.settled('/b.c'), 'b.c still pending');
     assert.equal(stores.size, 1);
   });
+
+  test('settled() gives up after its bound: a stuck store does not stall the request', async () => {
+    const stores = new PendingStores();
+    stores.add('/stuck.c', new Promise(() => {}));
+    const started = performance.now();
+    await stores.settled('/stuck.c', 100);
+    const waited = performance.now() - started;
+    assert.ok(waited >= 90 && waited < 2000, `waited ${waited.toFixed(0)} ms for a 100 ms bound`);
+    assert.equal(stores.size, 1, 'the stuck store is still pending');
+  });
 });
 
 // In-process: the real compile path with real gcc and a real local disk whose writes are held

@@ -5,6 +5,9 @@
 // local-disk writing instead of a second compile. Remote writes are not waited for (the tiered
 // storage returns once local disk has the value).
 
+/** how long a request waits for its source's stores at most */
+const MAX_WAIT_MS = 2000;
+
 export class PendingStores {
   private readonly bySource = new Map<string, Promise<void>>();
 
@@ -24,12 +27,18 @@ export class PendingStores {
     });
   }
 
-  /** Resolves once every store of `sourcePath` registered so far has settled; never rejects. */
-  settled(sourcePath: string): Promise<void> | undefined {
-    return this.bySource.get(sourcePath);
+  /** Resolves once every store of `sourcePath` registered so far has settled, or after
+   *  `maxWaitMs` (a store stuck on a slow or full disk must not stall the next build step: the
+   *  request then just misses); never rejects. Undefined when nothing is pending. */
+  settled(sourcePath: string, maxWaitMs = MAX_WAIT_MS): Promise<void> | undefined {
+    const pending = this.bySource.get(sourcePath);
+    if (!pending) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    return Promise.race([pending, bound]).finally(() => clearTimeout(timer));
   }
 
-  /** how many sources have stores running (for tests and stats) */
+  /** how many sources have stores running (for tests) */
   get size(): number {
     return this.bySource.size;
   }
