@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultHitServers, loadConfig } from '../wrapper/shared/config';
 import { readJournal } from '../wrapper/server/journal';
 import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
@@ -18,7 +19,6 @@ import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type Warmcc
 const gcc = which('gcc');
 const skip = gcc ? false : 'gcc not installed';
 const SOURCES = ['a', 'b', 'c', 'd', 'e', 'f'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function makeProject(sandbox: WarmccSandbox): void {
   const files: Record<string, string> = { 'h.h': '#define SCALE 3\n' };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as settle } from 'node:timers/promises';
 import { compileSettings, handleCompileRequest, type CompileContext } from '../wrapper/server/compileRequest';
 import { PendingStores } from '../wrapper/server/pendingStores';
 import { Stats } from '../wrapper/server/stats';
@@ -15,7 +16,6 @@ import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 import type { CacheStorage } from '../wrapper/storage/storage';
 import { which, writeFiles } from './support/warmccEnv';
 
-const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('PendingStores', () => {
   test('settled() waits for every store of that source, whatever their outcome, and forgets them after', async () => {
