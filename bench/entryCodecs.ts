@@ -1,7 +1,9 @@
 // Measures the choices behind the cache entry format (docs/architecture.md, "Cache entry
 // format"): compression codec and level, one-pass vs chunked async decompression, CRC-32 vs
-// SHA-256. Compiles two real objects (C, and C++ with debug info) to measure on.
-//   node --import tsx bench/entryCodecs.ts
+// SHA-256. Compiles two real objects (C, and C++ with debug info) to measure on; given a
+// directory (say a kept benchmark project's obj/), also totals every codec over its objects, as
+// a warm rebuild decompresses them all.
+//   node --import tsx bench/entryCodecs.ts [OBJECT_DIR]
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { lz4 } from '../wrapper/storage/lz4Binding';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-codecs-'));
 fs.writeFileSync(path.join(dir, 'a.c'), '#include <stdio.h>\n#include <string.h>\nint f(int x) { char b[64]; snprintf(b, 64, "%d", x); return (int)strlen(b); }\n');
@@ -22,10 +25,13 @@ const time = (runs: number, work: () => unknown): number => {
   for (let i = 0; i < runs; i++) work();
   return (performance.now() - start) / runs;
 };
+/** the LZ4 binding warmcc loads (dist/native/lz4.node, built by npm run build) */
+const lz4Sync = lz4().binding;
 const brotli = (quality: number) => ({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality } });
 const codecs: [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer][] = [
   ['deflate-1', (d) => zlib.deflateRawSync(d, { level: 1 }), (c) => zlib.inflateRawSync(c)],
   ['deflate-6', (d) => zlib.deflateRawSync(d, { level: 6 }), (c) => zlib.inflateRawSync(c)],
+  ...(lz4Sync ? [['lz4', (d: Buffer) => lz4Sync.compressSync(d), (c: Buffer) => lz4Sync.uncompressSync(c)] as [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer]] : []),
   ['brotli-1', (d) => zlib.brotliCompressSync(d, brotli(1)), (c) => zlib.brotliDecompressSync(c)],
   ['brotli-4', (d) => zlib.brotliCompressSync(d, brotli(4)), (c) => zlib.brotliDecompressSync(c)],
 ];
@@ -50,5 +56,20 @@ const codecs: [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer][] = [
   }
   console.log(`sha256 of ${big.length} bytes: ${time(10, () => createHash('sha256').update(big).digest()).toFixed(2)} ms`);
   console.log(`crc32 of ${big.length} bytes: ${time(10, () => zlib.crc32(big)).toFixed(2)} ms`);
+  const objectDir = process.argv[2];
+  if (objectDir) {
+    const objects = fs.readdirSync(objectDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.o')).map((name) => fs.readFileSync(path.join(objectDir, name)));
+    const total = objects.reduce((sum, object) => sum + object.length, 0);
+    console.log(`\nall ${objects.length} objects of ${objectDir} (${(total / 1e6).toFixed(1)} MB), best of 5:\n| codec | ratio | compress all ms | decompress all ms | MB/s |\n| --- | ---: | ---: | ---: | ---: |`);
+    for (const [codec, compress, decompress] of codecs) {
+      const start = performance.now();
+      const packed = objects.map(compress);
+      const compressMs = performance.now() - start;
+      const packedTotal = packed.reduce((sum, bytes) => sum + bytes.length, 0);
+      let best = Infinity;
+      for (let round = 0; round < 5; round++) best = Math.min(best, time(1, () => packed.forEach(decompress)));
+      console.log(`| ${codec} | ${(total / packedTotal).toFixed(2)}x | ${compressMs.toFixed(0)} | ${best.toFixed(1)} | ${(total / 1e3 / best).toFixed(0)} |`);
+    }
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 })();

@@ -25,15 +25,19 @@ let WARMCC_BIN = path.join(REPO, 'bin', 'warmcc');
 // warmcc-depend: depend mode (WARMCC_DEPEND=1); warmcc-remote: direct mode with a Redis tier
 // (WARMCC_REMOTE) on a redis-server the bench starts on loopback, whose warm rows start from an
 // empty local cache each time (remote hits + write-back); warmcc-stored: direct mode with entries
-// stored uncompressed (WARMCC_COMPRESSION_LEVEL=0). Each has its own server and cache.
-type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-stored' | 'warmcc-remote';
+// stored uncompressed (WARMCC_COMPRESSION_LEVEL=0); warmcc-deflate: direct mode with deflate
+// entries instead of the default LZ4 (WARMCC_COMPRESSION=deflate). Each has its own server and cache.
+type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-stored' | 'warmcc-deflate' | 'warmcc-remote';
 type ToolId = WarmccToolId | 'ccache' | 'sccache';
-const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-remote', 'ccache', 'sccache'];
+const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-deflate', 'warmcc-remote', 'ccache', 'sccache'];
+/** variants run by the warmcc binary, each with its own server */
+const WARMCC_VARIANTS: readonly ToolId[] = ['warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-deflate', 'warmcc-remote'];
 const WARMCC_MODE_ENV: Record<WarmccToolId, Record<string, string>> = {
   warmcc: { WARMCC_DIRECT: '0' },
   'warmcc-direct': {},
   'warmcc-depend': { WARMCC_DEPEND: '1' },
   'warmcc-stored': { WARMCC_COMPRESSION_LEVEL: '0' },
+  'warmcc-deflate': { WARMCC_COMPRESSION: 'deflate' },
   'warmcc-remote': {},
 };
 
@@ -56,7 +60,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N              warm (and plain) builds per mode, the median is reported (default 3)
   --json [FILE]         also write the results as JSON (default bench/work/results-<date>.json)
   --keep                keep the work directory (project, caches, logs)
-  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,warmcc-stored,warmcc-remote,ccache,sccache (default: all)
+  --tools LIST          comma-separated subset of warmcc,warmcc-direct,warmcc-depend,warmcc-stored,warmcc-deflate,warmcc-remote,ccache,sccache (default: all)
   --jobs N              make -jN (default: number of CPUs)
   --calls N             calls in the per-hit loop (default 200)
   --compiler gcc|clang  compiler family (default gcc)
@@ -1399,7 +1403,7 @@ async function main(): Promise<number> {
     /** why a tool is skipped, where it is not simply missing */
     const skipReasons = new Map<ToolId, string>();
     for (const id of opts.tools) {
-      if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored' || id === 'warmcc-remote') {
+      if (WARMCC_VARIANTS.includes(id)) {
         // same binary as warmcc: usable when warmcc was found
         const warmcc = found.get('warmcc');
         if (!warmcc) {
@@ -1502,7 +1506,7 @@ async function main(): Promise<number> {
       let tool: Tool;
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
-      else if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored') tool = makeWarmcc(work, sockDir, info.version, id);
+      else if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored' || id === 'warmcc-deflate') tool = makeWarmcc(work, sockDir, info.version, id);
       else if (id === 'warmcc-remote') {
         const redis = await startBenchRedis(which('redis-server', env)!, work);
         stops.set('redis-server', redis.stop);

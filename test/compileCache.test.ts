@@ -194,42 +194,53 @@ test('gcc and clang are both installed (the suite above needs them)', () => {
   assert.equal(COMPILERS.length, 2, 'install gcc, g++, clang (see .ci/run)');
 });
 
-describe('WARMCC_COMPRESSION_LEVEL', { skip: which('gcc') ? false : 'gcc not installed' }, () => {
-  /** the cache's entry files (not manifests: those start with WCM) and their sizes */
-  const entrySizes = (cacheDir: string): number[] =>
+describe('WARMCC_COMPRESSION and WARMCC_COMPRESSION_LEVEL', { skip: which('gcc') ? false : 'gcc not installed' }, () => {
+  /** the cache's entry files (not manifests: those start with WCM) */
+  const entryFiles = (cacheDir: string): Buffer[] =>
     !fs.existsSync(path.join(cacheDir, 'objects'))
       ? []
       : fs
       .readdirSync(path.join(cacheDir, 'objects'), { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile())
-      .map((entry) => path.join(entry.parentPath, entry.name))
-      .filter((file) => fs.readFileSync(file).subarray(0, 4).toString() === 'WCE1')
-      .map((file) => fs.statSync(file).size);
+      .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name)))
+      .filter((bytes) => bytes.subarray(0, 4).toString() === 'WCE1');
 
-  for (const level of ['0', '1', '9']) {
-    test(`level ${level}: the stored entry is ${level === '0' ? 'as large as the object (stored blocks)' : 'smaller than the object'}, and a hit restores it byte for byte`, async () => {
-      const sandbox = createSandbox(`cl${level}`, { WARMCC_COMPRESSION_LEVEL: level, WARMCC_DIRECT: '0' });
+  const cases: { env: Record<string, string>; codec: number; what: string }[] = [
+    { env: {}, codec: 3, what: 'default: LZ4, smaller than the object' },
+    { env: { WARMCC_COMPRESSION: 'deflate' }, codec: 2, what: 'deflate level 1, smaller than the object' },
+    { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '9' }, codec: 2, what: 'deflate level 9, smaller than the object' },
+    { env: { WARMCC_COMPRESSION_LEVEL: '0' }, codec: 2, what: 'level 0: as large as the object (stored blocks)' },
+  ];
+  for (const [index, { env, codec, what }] of cases.entries()) {
+    test(`${JSON.stringify(env)}: ${what}, and a hit restores it byte for byte`, async () => {
+      const sandbox = createSandbox(`cl${index}`, { ...env, WARMCC_DIRECT: '0' });
       try {
         // a debug object compresses well
         writeFiles(sandbox.dir, { 'z.c': Array.from({ length: 60 }, (_, i) => `int f${i}(int x) { return x * ${i} + ${i * 7}; }\n`).join('') });
         assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
         const object = fs.readFileSync(path.join(sandbox.dir, 'z.o'));
         // stored after the reply
-        const [size] = await poll('the entry stored', 10_000, () => (entrySizes(sandbox.cacheDir).length ? entrySizes(sandbox.cacheDir) : undefined));
-        if (level === '0') assert.ok(size! > object.length, `stored ${size} bytes for a ${object.length}-byte object`);
-        else assert.ok(size! < object.length / 2, `compressed to ${size} bytes from ${object.length}`);
+        const [stored] = await poll('the entry stored', 10_000, () => (entryFiles(sandbox.cacheDir).length ? entryFiles(sandbox.cacheDir) : undefined));
+        assert.equal(stored!.readUInt8(6), codec, 'codec byte of the stored entry');
+        if (env.WARMCC_COMPRESSION_LEVEL === '0') assert.ok(stored!.length > object.length, `stored ${stored!.length} bytes for a ${object.length}-byte object`);
+        else assert.ok(stored!.length < object.length / 2, `compressed to ${stored!.length} bytes from ${object.length}`);
         fs.rmSync(path.join(sandbox.dir, 'z.o'));
         assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
         assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, 'z.o')), object);
         assert.equal(sandbox.stats().cacheHits, 1);
+        assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), codec === 3 ? /entries: lz4\b/ : /entries: (deflate level|none)/);
       } finally {
         sandbox.cleanup();
       }
     });
   }
 
+  test('an unknown codec is refused by name', () => {
+    assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_COMPRESSION: 'zstd' }), /WARMCC_COMPRESSION: expected one of lz4, deflate, got 'zstd'/);
+  });
+
   test('a level outside 0-9 is refused by name', () => {
     assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_COMPRESSION_LEVEL: '11' }), /WARMCC_COMPRESSION_LEVEL: expected a deflate level from 0 \(none\) to 9, got '11'/);
-    assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent' }).compressionLevel, 1);
+    assert.deepEqual(loadConfig({ WARMCC_DIR: '/nonexistent' }).compression, { codec: 'lz4', level: 1 });
   });
 });

@@ -18,7 +18,8 @@ import {
   ProtocolError,
   encodeFrame,
 } from '../wrapper/shared/protocol';
-import { CorruptEntryError, decodeEntry, encodeEntry } from '../wrapper/storage/cacheEntry';
+import { CorruptEntryError, decodeEntry, effectiveCodec, encodeEntry } from '../wrapper/storage/cacheEntry';
+import { loadLz4Binding, lz4 } from '../wrapper/storage/lz4Binding';
 import { LocalDiskStorage, TOUCH_AFTER_MS } from '../wrapper/storage/localDiskStorage';
 import { stripColor } from '../wrapper/server/diagnosticsColor';
 
@@ -97,23 +98,95 @@ describe('cache entry format', () => {
     compileMs: 123.5,
   };
 
-  test('round trip keeps every section', async () => {
-    const decoded = await decodeEntry(await encodeEntry(entry));
-    assert.deepEqual(decoded.files.map((f) => [f.role, f.data.toString()]), entry.files.map((f) => [f.role, f.data.toString()]));
-    assert.equal(decoded.stderr.toString(), entry.stderr.toString());
-    assert.equal(decoded.compileMs, 123.5);
+  const codecByte = (bytes: Buffer): number => bytes.readUInt8(6);
+  const compressions = [
+    { name: 'lz4 (the default)', compression: { codec: 'lz4' as const, level: 1 }, codec: 3 },
+    { name: 'deflate level 1', compression: { codec: 'deflate' as const, level: 1 }, codec: 2 },
+    { name: 'uncompressed (level 0)', compression: { codec: 'lz4' as const, level: 0 }, codec: 2 },
+  ];
+
+  test('the LZ4 binding this build copied to dist/native loads (otherwise every lz4 case below tests deflate)', () => {
+    const loaded = lz4();
+    assert.ok(loaded.binding, loaded.binding ? '' : loaded.reason);
   });
 
-  test('every truncation and a flipped bit anywhere are detected', async () => {
-    const bytes = await encodeEntry(entry);
-    for (const length of [0, 3, 10, 15, 16, 17, bytes.length - 1]) {
-      await assert.rejects(decodeEntry(bytes.subarray(0, length)), CorruptEntryError, `truncated to ${length}`);
-    }
-    for (let position = 0; position < bytes.length; position += 3) {
-      const flipped = Buffer.from(bytes);
-      flipped[position]! ^= 0x10;
-      await assert.rejects(decodeEntry(flipped), CorruptEntryError, `bit flipped at ${position}`);
-    }
+  for (const { name, compression, codec } of compressions) {
+    test(`${name}: round trip keeps every section`, async () => {
+      const bytes = await encodeEntry(entry, compression);
+      assert.equal(codecByte(bytes), codec);
+      const decoded = await decodeEntry(bytes);
+      assert.deepEqual(decoded.files.map((f) => [f.role, f.data.toString()]), entry.files.map((f) => [f.role, f.data.toString()]));
+      assert.equal(decoded.stderr.toString(), entry.stderr.toString());
+      assert.equal(decoded.compileMs, 123.5);
+    });
+
+    test(`${name}: every truncation and a flipped bit anywhere are detected`, async () => {
+      const bytes = await encodeEntry(entry, compression);
+      for (const length of [0, 3, 10, 15, 16, 17, 19, 20, bytes.length - 1]) {
+        await assert.rejects(decodeEntry(bytes.subarray(0, length)), CorruptEntryError, `truncated to ${length}`);
+      }
+      let rejected = 0;
+      for (let position = 0; position < bytes.length; position += 3) {
+        const flipped = Buffer.from(bytes);
+        flipped[position]! ^= 0x10;
+        // rejected, or (a padding bit of a stored deflate block, which inflate ignores) the same entry: never a wrong one
+        const decoded = await decodeEntry(flipped).catch((error: unknown) => {
+          assert.ok(error instanceof CorruptEntryError, `bit flipped at ${position}: ${String(error)}`);
+          return undefined;
+        });
+        if (decoded) assert.deepEqual(decoded, await decodeEntry(bytes), `bit flipped at ${position} decoded to a different entry`);
+        else rejected++;
+      }
+      assert.ok(rejected >= Math.floor(bytes.length / 3) - 1, `${rejected} of ${Math.ceil(bytes.length / 3)} flips rejected`);
+    });
+  }
+
+  test('an LZ4 entry whose length field claims gigabytes is refused before decompressing', async () => {
+    const bytes = await encodeEntry(entry, { codec: 'lz4', level: 1 });
+    const forged = Buffer.from(bytes);
+    forged.writeUInt32LE(0xfffffff0, 16); // the length LZ4 puts in front of its block
+    forged.writeUInt32LE(0xfffffff0, 12); // and the header's, to match
+    await assert.rejects(decodeEntry(forged), CorruptEntryError);
+  });
+
+  describe('without the LZ4 binding (a platform with no prebuilt binary)', () => {
+    const missing = loadLz4Binding(['/nonexistent/native/lz4.node']);
+
+    test('loading says which file it looked for', () => {
+      assert.equal(missing.binding, undefined);
+      assert.match(missing.binding ? '' : missing.reason, /\/nonexistent\/native\/lz4\.node: not found/);
+    });
+
+    test('a file that is not the binding is refused with its path', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-lz4-'));
+      try {
+        const bogus = path.join(dir, 'lz4.node');
+        fs.writeFileSync(bogus, 'not a shared object');
+        const loaded = loadLz4Binding([bogus]);
+        assert.equal(loaded.binding, undefined);
+        assert.ok(!loaded.binding && loaded.reason.includes(bogus), loaded.binding ? '' : loaded.reason);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('lz4 asked for: deflate written, and the log line says why', async () => {
+      const bytes = await encodeEntry(entry, { codec: 'lz4', level: 1 }, missing);
+      assert.equal(codecByte(bytes), 2);
+      assert.equal((await decodeEntry(bytes, missing)).compileMs, 123.5);
+      const codec = effectiveCodec({ codec: 'lz4', level: 1 }, missing);
+      assert.equal(codec.codec, 'deflate level 1');
+      assert.match(codec.note ?? '', /LZ4 binding not loaded/);
+    });
+
+    test('an LZ4 entry (from another server) is an unreadable entry naming the cause, never a wrong object', async () => {
+      const bytes = await encodeEntry(entry, { codec: 'lz4', level: 1 });
+      await assert.rejects(decodeEntry(bytes, missing), (error: Error) => {
+        assert.ok(!(error instanceof CorruptEntryError), 'not counted as corrupt: the entry is fine');
+        assert.match(error.message, /LZ4-compressed and this server cannot decompress it: LZ4 binding not loaded/);
+        return true;
+      });
+    });
   });
 });
 

@@ -171,6 +171,8 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       'extension/dist/storage-s3.js',
       'extension/dist/storage-http.js',
       'extension/dist/storage-memcached.js',
+      // this platform's LZ4 binary (storage/lz4Binding.ts): without it entries fall back to deflate
+      'extension/dist/native/lz4.node',
       'extension/bin/warmcc',
       'extension/media/statsPanel.js',
       'extension/media/statsPanel.css',
@@ -298,6 +300,8 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.deepEqual([warm.cacheMisses, warm.cacheHits], [1, 1], 'the second compile is a hit');
     assert.equal(warm.serverPid, cold.serverPid);
     assert.deepEqual(fs.readFileSync(path.join(dir, 'x.o')), object, 'the hit restores the same object');
+    // the installed server loaded the LZ4 binary the .vsix carries
+    assert.match(fs.readFileSync(env.WARMCC_LOG, 'utf8'), /entries: lz4\b/);
 
     assert.equal(run(['--stop-server']).status, 0);
     for (let i = 0; i < 100 && isAlive(cold.serverPid); i++) spawnSync('sleep', ['0.05']);

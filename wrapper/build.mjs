@@ -5,6 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -38,6 +39,31 @@ async function bundle() {
     external: ['vscode'],
     define: { WARMCC_VERSION: JSON.stringify(version), WARMCC_BUNDLED_BACKENDS: 'true' },
   });
+}
+
+/** Copies this platform's LZ4 binary (lz4-napi's prebuilt optional package) to dist/native/, where
+ *  the bundles load it (storage/lz4Binding.ts); the .vsix carries no node_modules. Without it the
+ *  server writes deflate entries. */
+function copyLz4Binding() {
+  const target = path.join(root, 'dist', 'native', 'lz4.node');
+  let binary;
+  try {
+    const require = createRequire(path.join(root, 'package.json'));
+    // lz4-napi's loader knows which optional package fits this platform (and libc): load it, then
+    // take the native file it loaded from the module cache
+    require('lz4-napi');
+    binary = Object.keys(require.cache).find((file) => file.endsWith('.node') && file.includes('lz4-napi'));
+    if (!binary) throw new Error('lz4-napi loaded no .node file');
+  } catch (error) {
+    fs.rmSync(target, { force: true });
+    console.warn(`warmcc build: no LZ4 binary for ${process.platform}-${process.arch} (${error.message.split('\n')[0]}); cache entries will use deflate.`);
+    return;
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // beside and rename: a running server has the old file mapped, and overwriting it in place would crash it
+  const temp = `${target}.tmp-${process.pid}`;
+  fs.copyFileSync(binary, temp);
+  fs.renameSync(temp, target);
 }
 
 function buildNativeClient(output) {
@@ -74,6 +100,7 @@ function makeMasqueradeLinks(binDir) {
 }
 
 await bundle();
+copyLz4Binding();
 const binDir = path.join(root, 'bin');
 fs.mkdirSync(binDir, { recursive: true });
 const client = path.join(binDir, 'warmcc');
@@ -85,4 +112,4 @@ const temp = `${client}.tmp-${process.pid}`;
 if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
 fs.renameSync(temp, client);
 makeMasqueradeLinks(binDir);
-console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
+console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);

@@ -13,7 +13,7 @@ import type { CacheableCompile } from '../compilers/types';
 import { requestSwitches, type WarmccConfig } from '../shared/config';
 import { jobserverForCompile } from '../shared/jobserver';
 import type { CompileRequest } from '../shared/protocol';
-import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry } from '../storage/cacheEntry';
+import { CorruptEntryError, decodeEntry, encodeEntry, type CacheEntry, type EntryCompression } from '../storage/cacheEntry';
 import type { CacheStorage } from '../storage/storage';
 import { debugPrefixMapArgs, relocation, resolvedEntries, rewriteArgsForBaseDirs, storableEntry, type Relocation } from './baseDirs';
 import { computeCacheKey, computeDependKey, computeDirectKey } from './cacheKey';
@@ -57,8 +57,8 @@ export interface CompileContext {
   /** WARMCC_SLOPPINESS=system_headers: manifests leave system headers out (they change with the
    *  system, not the project), and depend mode accepts -MMD lists */
   sloppySystemHeaders: boolean;
-  /** deflate level of stored entries (WARMCC_COMPRESSION_LEVEL) */
-  compressionLevel: number;
+  /** how stored entries are compressed (WARMCC_COMPRESSION, WARMCC_COMPRESSION_LEVEL) */
+  compression: EntryCompression;
   /** told about every finished cacheable compile (the editor shows its diagnostics) */
   compiled: (event: CompiledNotification) => void;
   /** stores running after their reply, by source: shutdown and a request for the same source
@@ -69,7 +69,7 @@ export interface CompileContext {
 }
 
 /** The context's settings, from the server's configuration (the same for a hit server). */
-export function compileSettings(config: WarmccConfig): Pick<CompileContext, 'directMode' | 'dependMode' | 'baseDirs' | 'allowTimeMacros' | 'sloppySystemHeaders' | 'compressionLevel'> {
+export function compileSettings(config: WarmccConfig): Pick<CompileContext, 'directMode' | 'dependMode' | 'baseDirs' | 'allowTimeMacros' | 'sloppySystemHeaders' | 'compression'> {
   return {
     // depend mode works through manifests, so it implies direct mode
     directMode: config.directMode || config.dependMode,
@@ -77,7 +77,7 @@ export function compileSettings(config: WarmccConfig): Pick<CompileContext, 'dir
     baseDirs: config.baseDirs,
     allowTimeMacros: config.sloppiness.includes('time_macros'),
     sloppySystemHeaders: config.sloppiness.includes('system_headers'),
-    compressionLevel: config.compressionLevel,
+    compression: config.compression,
   };
 }
 
@@ -526,7 +526,7 @@ async function compileAndMaybeStore(request: CompileRequest, context: CompileCon
       const derived = typeof key === 'string' ? { key, afterStore: async () => {} } : await key(entry);
       if (!derived) return;
       storedKey = derived.key;
-      await context.storage.put(derived.key, await encodeEntry(entry, context.compressionLevel));
+      await context.storage.put(derived.key, await encodeEntry(entry, context.compression));
       await derived.afterStore();
     })().catch((error: Error) => {
       stats.writeError();

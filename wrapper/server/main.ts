@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { loadConfig, type WarmccConfig } from '../shared/config';
 import { withoutJobserver } from '../shared/jobserver';
 import { canConnect } from '../shared/serverLauncher';
+import { effectiveCodec } from '../storage/cacheEntry';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { describeRemote } from '../storage/remoteUrl';
 import { TieredStorage } from '../storage/tieredStorage';
@@ -206,7 +207,9 @@ async function main(): Promise<void> {
   });
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
+  const entryCodec = effectiveCodec(config.compression);
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s, entries: ${entryCodec.codec}${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
+  if (entryCodec.note) log(`entries are written with deflate, not LZ4: ${entryCodec.note}; LZ4 entries written by other servers read as misses`);
 
   storage.prepare();
 

@@ -4,7 +4,7 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_COMPRESSION_LEVEL } from '../storage/cacheEntry';
+import { DEFAULT_COMPRESSION_LEVEL, DEFAULT_ENTRY_CODEC, ENTRY_CODECS, type EntryCodec, type EntryCompression } from '../storage/cacheEntry';
 import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
 import { CONFIG_FILE_NAME, readConfigFile } from './configFile';
 
@@ -41,9 +41,10 @@ export interface WarmccConfig {
    *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: half the cores - 1, at most 3;
    *  0 in preprocessor mode, where there are no direct hits to serve) */
   hitServers: number;
-  /** deflate level of stored entries, 0-9; 0 stores them uncompressed: hits skip decompression
-   *  (a C++ debug object: 5 ms → 1 ms) for several times the disk (WARMCC_COMPRESSION_LEVEL) */
-  compressionLevel: number;
+  /** how stored entries are compressed: codec lz4 (default; deflate where its binding does not
+   *  load) or deflate (WARMCC_COMPRESSION), and level 0-9 (WARMCC_COMPRESSION_LEVEL): 0 stores them
+   *  uncompressed (hits skip decompression, for several times the disk), 1-9 is deflate's level */
+  compression: EntryCompression;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +55,13 @@ const DEFAULT_START_TIMEOUT_MS = 10_000;
 const DEFAULT_JOURNAL_SIZE = 4 * 1024 ** 2;
 const MAX_DEFAULT_HIT_SERVERS = 3;
 const MAX_HIT_SERVERS = 64;
+
+function parseCompressionCodec(text: string | undefined): EntryCodec {
+  if (text === undefined || text === '') return DEFAULT_ENTRY_CODEC;
+  const codec = ENTRY_CODECS.find((name) => name === text.trim().toLowerCase());
+  if (!codec) throw new Error(`WARMCC_COMPRESSION: expected one of ${ENTRY_CODECS.join(', ')}, got '${text}'`);
+  return codec;
+}
 
 function parseCompressionLevel(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_COMPRESSION_LEVEL;
@@ -158,7 +166,7 @@ export function loadConfig(processEnv: Env = process.env): WarmccConfig {
     remotes: parseRemoteList(env.WARMCC_REMOTE, 'WARMCC_REMOTE'),
     // depend mode implies direct mode (its hits are direct hits)
     hitServers: parseHitServers(env.WARMCC_HIT_SERVERS, directMode || dependMode),
-    compressionLevel: parseCompressionLevel(env.WARMCC_COMPRESSION_LEVEL),
+    compression: { codec: parseCompressionCodec(env.WARMCC_COMPRESSION), level: parseCompressionLevel(env.WARMCC_COMPRESSION_LEVEL) },
   };
 }
 

@@ -19,6 +19,7 @@ const FILE_KEYS: Record<string, string> = {
   journal_size: 'WARMCC_JOURNAL_SIZE',
   remote: 'WARMCC_REMOTE',
   hit_servers: 'WARMCC_HIT_SERVERS',
+  compression: 'WARMCC_COMPRESSION',
   compression_level: 'WARMCC_COMPRESSION_LEVEL',
 };
 
