@@ -4,7 +4,7 @@
 # every time and the median per variant. Reports only; asserts nothing.
 #   bench/warmRounds.sh [ROUNDS [JOBS [WORKDIR]]]      (default: 10 rounds, make -j2, /tmp/warmcc-rounds)
 # Variants, each with its own server (socket) started once and warmed by one build first:
-#   warmcc          the defaults (direct mode, hit servers by core count, entries deflate-1)
+#   warmcc          the defaults (direct mode, hit servers by core count, entries LZ4)
 #   warmcc-hit1     WARMCC_HIT_SERVERS=1 (same cache as warmcc)
 #   warmcc-stored   WARMCC_COMPRESSION_LEVEL=0 (own cache, stored uncompressed)
 #   ccache          ccache's direct mode (own CCACHE_DIR)
