@@ -26,12 +26,12 @@ const time = (runs: number, work: () => unknown): number => {
   return (performance.now() - start) / runs;
 };
 /** the LZ4 binding warmcc loads (dist/native/lz4.node, built by npm run build) */
-const lz4Sync = lz4().binding;
+const lz4Binding = lz4().binding;
 const brotli = (quality: number) => ({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality } });
 const codecs: [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer][] = [
   ['deflate-1', (d) => zlib.deflateRawSync(d, { level: 1 }), (c) => zlib.inflateRawSync(c)],
   ['deflate-6', (d) => zlib.deflateRawSync(d, { level: 6 }), (c) => zlib.inflateRawSync(c)],
-  ...(lz4Sync ? [['lz4', (d: Buffer) => lz4Sync.compressSync(d), (c: Buffer) => lz4Sync.uncompressSync(c)] as [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer]] : []),
+  ...(lz4Binding ? [['lz4', (d: Buffer) => lz4Binding.compressSync(d), (c: Buffer) => lz4Binding.uncompressSync(c)] as [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer]] : []),
   ['brotli-1', (d) => zlib.brotliCompressSync(d, brotli(1)), (c) => zlib.brotliDecompressSync(c)],
   ['brotli-4', (d) => zlib.brotliCompressSync(d, brotli(4)), (c) => zlib.brotliDecompressSync(c)],
 ];

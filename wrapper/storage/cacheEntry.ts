@@ -91,7 +91,7 @@ export async function encodeEntry(entry: CacheEntry, compression: EntryCompressi
   const raw = Buffer.concat([metadataLength, metadataBytes, ...sections.map((section) => section.data)]);
   if (compression.level !== 0 && compression.codec === 'lz4' && lz4Load.binding) {
     // LZ4 by default: a hit's latency on large objects is mostly decompression, and on the
-    // benchmark project's objects LZ4 decompresses 3x faster than inflate, for ~40 % more bytes
+    // benchmark project's objects LZ4 decompresses 3x faster than inflate, for ~45 % more bytes
     // (docs/architecture.md, "Cache entry format"; bench/entryCodecs.ts)
     const compressed = lz4Load.binding.compressSync(raw);
     return Buffer.concat([entryHeader(CODEC_LZ4, zlib.crc32(compressed), raw.length), compressed]);
