@@ -98,8 +98,14 @@ test('--show-config shows the effective settings from the environment', () => {
   assert.equal(config.cacheDir, sandbox.cacheDir);
   assert.equal(config.socketPath, sandbox.socketPath);
   assert.equal(config.cacheSizeLimit, 500 * 1024 * 1024);
+  // the codec new entries get here (the build copied the LZ4 binary), not the raw setting object
+  assert.equal(config.compression, 'lz4');
+  const deflate = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '6' } }).stdout);
+  assert.equal(deflate.compression, 'deflate level 6');
   const text = sandbox.run(['--show-config']).stdout;
   assert.ok(text.includes(path.basename(sandbox.socketPath)));
+  assert.match(text, /^compression +lz4$/m);
+  assert.doesNotMatch(text, /\[object Object\]/);
 });
 
 test('a bad setting is reported with its name', () => {

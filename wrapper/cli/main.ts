@@ -10,6 +10,7 @@ import { loadConfig, type WarmccConfig } from '../shared/config';
 import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
 import { canConnect, ensureServer } from '../shared/serverLauncher';
 import { formatBytes } from '../shared/formatBytes';
+import { effectiveCodec } from '../storage/cacheEntry';
 import { describeRemote } from '../storage/remoteUrl';
 import { formatStatsText } from './statsFormat';
 
@@ -169,7 +170,15 @@ async function run(args: string[]): Promise<number> {
     }
     case '--show-config': {
       // remote tiers as displayed: credentials never printed
-      const shown = { version, ...config, remotes: config.remotes.map(describeRemote), journalFile: journalFileFor(config.cacheDir, config.socketPath) };
+      // compression: the codec new entries get on this machine (LZ4 needs its binary), and why not the one asked for
+      const codec = effectiveCodec(config.compression);
+      const shown = {
+        version,
+        ...config,
+        remotes: config.remotes.map(describeRemote),
+        compression: codec.note ? `${codec.codec} (${codec.note})` : codec.codec,
+        journalFile: journalFileFor(config.cacheDir, config.socketPath),
+      };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
       else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
       return 0;
