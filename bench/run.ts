@@ -1506,12 +1506,12 @@ async function main(): Promise<number> {
       let tool: Tool;
       if (id === 'ccache') tool = makeCcache(work, info.exe, info.version);
       else if (id === 'sccache') tool = await makeSccache(work, info.exe, info.version);
-      else if (id === 'warmcc-direct' || id === 'warmcc-depend' || id === 'warmcc-stored' || id === 'warmcc-deflate') tool = makeWarmcc(work, sockDir, info.version, id);
       else if (id === 'warmcc-remote') {
         const redis = await startBenchRedis(which('redis-server', env)!, work);
         stops.set('redis-server', redis.stop);
         tool = makeWarmcc(work, sockDir, info.version, 'warmcc-remote', redis.url);
       }
+      else if (WARMCC_VARIANTS.includes(id)) tool = makeWarmcc(work, sockDir, info.version, id as WarmccToolId);
       else {
         await probeWarmccAutoStart(ctx, sockDir, stops);
         tool = makeWarmcc(work, sockDir, info.version);

@@ -96,13 +96,12 @@ export async function encodeEntry(entry: CacheEntry, compression: EntryCompressi
     const compressed = lz4Load.binding.compressSync(raw);
     return Buffer.concat([entryHeader(CODEC_LZ4, zlib.crc32(compressed), raw.length), compressed]);
   }
-  const level = compression.level;
   // Deflate (zlib format), where LZ4 is not chosen or cannot load; level 1 by default: on the
   // benchmark's 3.6 MB C++ debug objects inflate takes 5.3 ms against brotli-1's 9.7 ms. zlib's
   // adler-32, checked while inflating, replaces a separate CRC-32 pass (0.7 ms).
   // One chunk: Node's async zlib otherwise hops between thread pool and main thread per 16 KiB.
   // Level 0 writes stored blocks in the same zlib format: every reader decodes it the same way.
-  const compressed = await deflate(raw, { level, chunkSize: Math.max(64 * 1024, raw.length) });
+  const compressed = await deflate(raw, { level: compression.level, chunkSize: Math.max(64 * 1024, raw.length) });
   // the checksum field repeats the zlib stream's adler-32 trailer, which inflate verifies against
   // the data (brotli entries carry a CRC-32 of the data, LZ4 entries one of the compressed bytes).
   // Each catches torn writes, truncation and bit flips; the key, not the checksum, guarantees an

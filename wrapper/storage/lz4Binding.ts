@@ -21,7 +21,7 @@ export interface Lz4Binding {
   uncompressSync(data: Buffer): Buffer;
 }
 
-export type Lz4Load = { binding: Lz4Binding; file: string } | { binding: undefined; reason: string };
+export type Lz4Load = { binding: Lz4Binding } | { binding: undefined; reason: string };
 
 /** where the binary is looked for: beside the bundle (dist/native), or, when running from the
  *  sources (tests), in the build output of this checkout */
@@ -43,7 +43,7 @@ export function loadLz4Binding(candidates: string[]): Lz4Load {
         problems.push(`${file}: not the lz4-napi binding (no compressSync/uncompressSync)`);
         continue;
       }
-      return { binding: loaded as Lz4Binding, file };
+      return { binding: loaded as Lz4Binding };
     } catch (error) {
       problems.push(`${file}: ${(error as Error).message.split('\n')[0]}`);
     }
