@@ -17,11 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateProject } from './generateProject';
 import { parseCompilerArgs } from '../wrapper/compilers/argParser';
-import { computeCacheKey, type KeyParts } from '../wrapper/server/cacheKey';
-import { compilerIdentity } from '../wrapper/server/compilerIdentity';
-import { journalRecord, type CompileTrace } from '../wrapper/server/compileTrace';
+import type { KeyParts } from '../wrapper/contract/explanation';
+import { computeCacheKey } from '../wrapper/keys/cacheKey';
+import { compilerIdentity } from '../wrapper/keys/compilerIdentity';
+import { journalRecord, type CompileTrace } from '../wrapper/explain/journalRecord';
 import { createHash } from 'node:crypto';
-import { Journal } from '../wrapper/server/journal';
+import { Journal } from '../wrapper/explain/journal';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WARMCC = path.join(REPO, 'bin', 'warmcc');

@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { includedFiles } from '../wrapper/server/includeFiles';
-import { includeSearchPath } from '../wrapper/server/includeSearchPath';
-import { buildManifestEntry, compactManifest, decodeManifest, encodeManifest, expandManifest, type Manifest, type ManifestEntry } from '../wrapper/server/manifest';
+import { includedFiles } from '../wrapper/direct/lineMarkers';
+import { includeSearchPath } from '../wrapper/direct/includeSearchPath';
+import { buildManifestEntry, compactManifest, decodeManifest, encodeManifest, expandManifest, type Manifest, type ManifestEntry } from '../wrapper/direct/manifest';
 import { generateProject } from './generateProject';
 import { medianMs } from './timing';
 

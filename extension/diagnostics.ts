@@ -4,7 +4,7 @@
 // a new compile of that source replaces them, so a clean compile clears them.
 
 import * as vscode from 'vscode';
-import type { CompiledNotification } from '../wrapper/shared/rpcMethods';
+import type { CompiledNotification } from '../wrapper/contract/rpc';
 import type { WorkspaceServer } from './workspaceServer';
 
 type Reported = CompiledNotification['diagnostics'][number];

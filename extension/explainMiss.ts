@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExplainResult } from '../wrapper/shared/rpcMethods';
+import type { ExplainResult } from '../wrapper/contract/rpc';
 import type { WorkspaceServer } from './workspaceServer';
 
 export const EXPLAIN_COMMAND = 'warmcc.explainLastMiss';

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { formatBytes } from '../wrapper/shared/formatBytes';
+import { formatBytes } from '../wrapper/contract/format';
 import type { WorkspaceServer } from './workspaceServer';
 
 function reportFailure(action: string): (error: unknown) => void {

@@ -10,7 +10,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { StatsSnapshot } from '../wrapper/server/stats';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { statsPanelHtml } from './statsPanelHtml';
 import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
 

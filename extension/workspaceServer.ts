@@ -10,14 +10,14 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType, RequestType0, type StreamInfo } from 'vscode-languageclient/node';
-import type { StatsSnapshot } from '../wrapper/server/stats';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification, type ExplainParams, type ExplainResult } from '../wrapper/shared/rpcMethods';
+import { workspaceSocketPath } from '../wrapper/contract/socketPath';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification, type ExplainParams, type ExplainResult } from '../wrapper/contract/rpc';
 import type { BundledPaths } from './bundledPaths';
-import { canConnect } from '../wrapper/shared/serverLauncher';
+import { canConnect } from '../wrapper/launcher/serverLauncher';
 import { readSettings, serverEnvironment } from './settings';
 
 export const statsRequest = new RequestType0<StatsSnapshot, void>(RpcMethod.stats);
@@ -43,15 +43,14 @@ const REATTACH_INTERVAL_MS = 5000;
 const HISTORY_LIMIT = 600;
 
 /** Socket of this window's server: per workspace, in the same private directory as the default. */
-export function workspaceSocketPath(): string {
+export function windowSocketPath(): string {
   const identity = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'no-folder';
   const id = createHash('sha256').update(identity).digest('hex').slice(0, 16);
-  const runtime = process.env.XDG_RUNTIME_DIR ? path.join(process.env.XDG_RUNTIME_DIR, 'warmcc') : path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`);
-  return path.join(runtime, `ws-${id}.sock`);
+  return workspaceSocketPath(process.env, process.getuid?.() ?? 0, id);
 }
 
 export class WorkspaceServer implements vscode.Disposable {
-  readonly socketPath = workspaceSocketPath();
+  readonly socketPath = windowSocketPath();
   private client: LanguageClient | undefined;
   private currentState: ServerState = 'stopped';
   private latest: StatsSnapshot | undefined;

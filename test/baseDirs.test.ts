@@ -12,9 +12,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { rewritePathArgs } from '../wrapper/compilers/argParser';
-import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/server/baseDirs';
-import { decodeManifest, encodeManifest } from '../wrapper/server/manifest';
-import { loadConfig, requestSwitches } from '../wrapper/shared/config';
+import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/pipeline/baseDirs';
+import { decodeManifest, encodeManifest } from '../wrapper/direct/manifest';
+import { loadConfig, requestSwitches } from '../wrapper/config/config';
 import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const haveTools = which('cmake') && which('ninja') && which('gcc') && which('readelf');

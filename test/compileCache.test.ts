@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig } from '../wrapper/shared/config';
+import { loadConfig } from '../wrapper/config/config';
 import { createSandbox, poll, warmccBin as warmcc, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const COMPILERS = [

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDependencyFile } from '../wrapper/server/dependencyFile';
+import { parseDependencyFile } from '../wrapper/direct/dependencyFile';
 import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const GCC = which('gcc');

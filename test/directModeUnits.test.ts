@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { includedFiles } from '../wrapper/server/includeFiles';
-import { parseSearchPath } from '../wrapper/server/includeSearchPath';
-import { relocation, resolvedEntries } from '../wrapper/server/baseDirs';
-import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, readManifest, withEntry, writeManifest, type Manifest } from '../wrapper/server/manifest';
+import { includedFiles } from '../wrapper/direct/lineMarkers';
+import { parseSearchPath } from '../wrapper/direct/includeSearchPath';
+import { relocation, resolvedEntries } from '../wrapper/pipeline/baseDirs';
+import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, readManifest, withEntry, writeManifest, type Manifest } from '../wrapper/direct/manifest';
 import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 
 test('line markers give every file read, resolved against the cwd, without pseudo-files', () => {
@@ -106,7 +106,7 @@ describe('manifests', () => {
   });
 
   test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
-    const { hasIncludeProbes } = await import('../wrapper/server/fileFacts');
+    const { hasIncludeProbes } = await import('../wrapper/direct/fileHashCache');
     assert.deepEqual(hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')), ['sys/single_threaded.h', 'opt.h']);
     assert.equal(hasIncludeProbes(Buffer.from('#if __has_include(HEADER)\n#endif\n')), 'unparsable');
     assert.deepEqual(hasIncludeProbes(Buffer.from('int x;\n')), []);

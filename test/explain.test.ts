@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSandbox, poll, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
-import type { ExplainResult } from '../wrapper/shared/rpcMethods';
+import type { ExplainResult } from '../wrapper/contract/rpc';
 
 const GCC = which('gcc');
 const skip = GCC ? false : 'gcc is not installed';

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KeyParts } from '../wrapper/server/cacheKey';
-import { loadConfig } from '../wrapper/shared/config';
-import { explainMiss, listDifferences, type Change } from '../wrapper/server/explainMiss';
-import { formatExplanation } from '../wrapper/server/explainText';
-import { hitServerJournalFile, Journal, readJournal, readSourceRecords, rotatedJournalFile, type JournalRecord } from '../wrapper/server/journal';
+import type { Change, KeyParts } from '../wrapper/contract/explanation';
+import { loadConfig } from '../wrapper/config/config';
+import { explainMiss, listDifferences } from '../wrapper/explain/explainMiss';
+import { formatExplanation } from '../wrapper/explain/explainText';
+import { hitServerJournalFile, Journal, readJournal, readSourceRecords, rotatedJournalFile, type JournalRecord } from '../wrapper/explain/journal';
 
 const SOURCE = '/p/a.c';
 const GCC = { path: '/usr/bin/gcc', family: 'gcc', version: '"12.2.0"', hash: 'aaaaaaaaaaaaaaaa' };

@@ -50,7 +50,7 @@ interface Stats {
   recent: { file: string; outcome: string }[];
 }
 
-/** extension/workspaceServer.ts workspaceSocketPath() for a window on one folder, in this run's XDG_RUNTIME_DIR */
+/** extension/workspaceServer.ts windowSocketPath() (wrapper/contract/socketPath.ts) for a window on one folder, in this run's XDG_RUNTIME_DIR */
 function expectedWorkspaceSocket(folder: string, runtimeDir: string): string {
   // vscode.Uri.file(folder).toString(): file:///abs/path, percent-encoded like a file URL
   const identity = pathToFileURL(folder).href;

@@ -12,8 +12,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultHitServers, loadConfig } from '../wrapper/shared/config';
-import { readJournal } from '../wrapper/server/journal';
+import { defaultHitServers, loadConfig } from '../wrapper/config/config';
+import { readJournal } from '../wrapper/explain/journal';
 import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const gcc = which('gcc');

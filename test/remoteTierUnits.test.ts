@@ -14,12 +14,12 @@ import { httpPath } from '../wrapper/storage/httpStorage';
 import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 import { MemcachedStorage } from '../wrapper/storage/memcachedStorage';
 import { unwrapRemoteEntry, wrapRemoteEntry } from '../wrapper/storage/remoteEnvelope';
-import { parseRemoteList, parseRemoteSpec, scrubSecrets } from '../wrapper/storage/remoteUrl';
+import { parseRemoteList, parseRemoteSpec, scrubSecrets } from '../wrapper/config/remoteTiers';
 import { TieredStorage } from '../wrapper/storage/tieredStorage';
 import { isWriteSkipped } from '../wrapper/storage/storage';
-import { zeroTierCounters, type TierCounters } from '../wrapper/server/stats';
-import { loadConfig } from '../wrapper/shared/config';
-import { readConfigFile } from '../wrapper/shared/configFile';
+import { zeroTierCounters, type TierCounters } from '../wrapper/contract/stats';
+import { loadConfig } from '../wrapper/config/config';
+import { readConfigFile } from '../wrapper/config/configFile';
 import { memcachedBinary, missingMessage, redisBinary, startDelayProxy, startMemcached, startRedis, type RunningServer } from './support/remoteServers';
 
 const KEY = 'ab'.repeat(32);

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { encodeFrame, encodePreface, FrameType } from '../wrapper/shared/protocol';
+import { encodeFrame, encodePreface, FrameType } from '../wrapper/contract/protocol';
 import { createSandbox, runWithTimeout, warmccBin, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseSize, loadConfig } from '../wrapper/shared/config';
-import { jobserverForCompile, withoutJobserver } from '../wrapper/shared/jobserver';
+import { parseSize, loadConfig } from '../wrapper/config/config';
+import { jobserverForCompile, withoutJobserver } from '../wrapper/launcher/jobserver';
 import {
   decodeCompileRequest,
   encodeCompileRequest,
@@ -17,11 +17,11 @@ import {
   FrameType,
   ProtocolError,
   encodeFrame,
-} from '../wrapper/shared/protocol';
+} from '../wrapper/contract/protocol';
 import { CorruptEntryError, decodeEntry, effectiveCodec, encodeEntry } from '../wrapper/storage/cacheEntry';
 import { loadLz4Binding, lz4 } from '../wrapper/storage/lz4Binding';
 import { LocalDiskStorage, TOUCH_AFTER_MS } from '../wrapper/storage/localDiskStorage';
-import { stripColor } from '../wrapper/server/diagnosticsColor';
+import { stripColor } from '../wrapper/outputs/diagnosticsColor';
 
 describe('protocol', () => {
   const request = {
@@ -243,7 +243,7 @@ test('colour stripping removes SGR, erase-line and hyperlinks, keeps text', () =
 
 describe('compiler diagnostics parser', () => {
   test('reads gcc and clang lines: severity, position, option; resolves paths; skips non-locations', async () => {
-    const { parseDiagnostics } = await import('../wrapper/server/diagnosticsParser');
+    const { parseDiagnostics } = await import('../wrapper/outputs/diagnosticsParser');
     const stderr = [
       "src/a.c: In function 'f':",
       "src/a.c:3:7: warning: unused variable 'x' [-Wunused-variable]",

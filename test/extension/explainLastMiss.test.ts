@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
-import type { ExplainResult } from '../../wrapper/shared/rpcMethods';
+import type { ExplainResult } from '../../wrapper/contract/rpc';
 import { runClient, runningServerPid, scratchDir, spyOnMessages, workspaceFolder, workspaceServer, type MessageSpy } from './helpers';
 
 describe('Explain Last Miss', () => {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WarmccExtensionApi } from '../../extension/extension';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
-import type { StatsSnapshot } from '../../wrapper/server/stats';
+import type { StatsSnapshot } from '../../wrapper/contract/stats';
 
 export const EXTENSION_ID = 'warmcc.warmcc';
 
@@ -84,7 +84,7 @@ export async function runningServerPid(server: WorkspaceServer): Promise<number>
   return pid;
 }
 
-export { canConnect } from '../../wrapper/shared/serverLauncher';
+export { canConnect } from '../../wrapper/launcher/serverLauncher';
 
 export interface ProcStat {
   pid: number;

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompiledNotification } from '../../wrapper/shared/rpcMethods';
+import type { CompiledNotification } from '../../wrapper/contract/rpc';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
 import { runClient, runningServerPid, scratchDir, waitFor, workspaceServer, type RunResult } from './helpers';
 

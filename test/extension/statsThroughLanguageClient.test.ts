@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
-import type { StatsSnapshot } from '../../wrapper/server/stats';
+import type { StatsSnapshot } from '../../wrapper/contract/stats';
 import { cliStats, runClient, runningServerPid, scratchDir, waitFor, workspaceServer } from './helpers';
 
 /** what must be equal between two snapshots of one server taken with nothing compiling in between */

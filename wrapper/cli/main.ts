@@ -3,15 +3,15 @@
 
 import * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { explainFromJournal } from '../server/explainRequest';
-import { journalFileFor } from '../server/journal';
-import type { StatsSnapshot } from '../server/stats';
-import { loadConfig, type WarmccConfig } from '../shared/config';
-import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
-import { canConnect, ensureServer } from '../shared/serverLauncher';
-import { formatBytes } from '../shared/formatBytes';
+import { explainFromJournal } from '../explain/explainRequest';
+import { journalFileFor } from '../explain/journal';
+import type { StatsSnapshot } from '../contract/stats';
+import { loadConfig, type WarmccConfig } from '../config/config';
+import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../contract/rpc';
+import { canConnect, ensureServer } from '../launcher/serverLauncher';
+import { formatBytes } from '../contract/format';
 import { effectiveCodec } from '../storage/cacheEntry';
-import { describeRemote } from '../storage/remoteUrl';
+import { describeRemote } from '../config/remoteTiers';
 import { formatStatsText } from './statsFormat';
 
 declare const WARMCC_VERSION: string;

@@ -1,7 +1,7 @@
 // `warmcc -s` text output, laid out like sccache's so scripts and eyes carry over.
 
-import type { StatsSnapshot, TierSnapshot } from '../server/stats';
-import { formatBytes } from '../shared/formatBytes';
+import type { StatsSnapshot, TierSnapshot } from '../contract/stats';
+import { formatBytes } from '../contract/format';
 
 export function formatStatsText(s: StatsSnapshot): string {
   const rows: [string, string | number][] = [

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { isTruthy, loadConfig } from '../shared/config';
-import { encodeCompileRequest, encodePreface, FrameReader, FrameType } from '../shared/protocol';
-import { ensureServer } from '../shared/serverLauncher';
+import { isTruthy, loadConfig } from '../config/config';
+import { encodeCompileRequest, encodePreface, FrameReader, FrameType } from '../contract/protocol';
+import { ensureServer } from '../launcher/serverLauncher';
 
 /** The wrapper scripts this client stands behind (bin/warmcc-node, or bin/warmcc where it is the
  *  script): skipped when resolving compilers, so masquerade links never call themselves. */

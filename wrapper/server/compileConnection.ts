@@ -13,8 +13,8 @@ import {
   PREFACE_LENGTH,
   PROTOCOL_VERSION,
   ProtocolError,
-} from '../shared/protocol';
-import { handleCompileRequest, type CompileContext, type CompileReply } from './compileRequest';
+} from '../contract/protocol';
+import { handleCompileRequest, type CompileContext, type CompileReply } from '../pipeline/compileRequest';
 
 /** a client that connects but never sends its request is dropped after this */
 const REQUEST_TIMEOUT_MS = 30_000;

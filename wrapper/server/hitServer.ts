@@ -8,17 +8,17 @@
 // inherits no jobserver, pipe or terminal, and exits when the main server goes.
 
 import * as net from 'node:net';
-import { loadConfig } from '../shared/config';
-import { withoutJobserver } from '../shared/jobserver';
-import { decodeCompileRequest, decodePreface, FrameReader, FrameType, PREFACE_LENGTH, PROTOCOL_VERSION, type CompileRequest } from '../shared/protocol';
-import type { CompiledNotification } from '../shared/rpcMethods';
+import { loadConfig } from '../config/config';
+import { withoutJobserver } from '../launcher/jobserver';
+import { decodeCompileRequest, decodePreface, FrameReader, FrameType, PREFACE_LENGTH, PROTOCOL_VERSION, type CompileRequest } from '../contract/protocol';
+import type { CompiledNotification } from '../contract/rpc';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { sendReply } from './compileConnection';
-import { compileSettings, serveDirectHit, type CompileContext, type CompileReply } from './compileRequest';
+import { compileSettings, serveDirectHit, type CompileContext, type CompileReply } from '../pipeline/compileRequest';
 import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
-import { hitServerJournalFile, Journal, journalFileFor } from './journal';
+import { hitServerJournalFile, Journal, journalFileFor } from '../explain/journal';
 import { debug, log, logError, setLogLevel } from './logger';
-import { PendingStores } from './pendingStores';
+import { PendingStores } from '../pipeline/pendingStores';
 import { STATS_METHODS, type StatsCall, type StatsRecorder } from './stats';
 
 const FIRST_BYTE_COMPILE = 0x57; // 'W'

@@ -1,7 +1,7 @@
 // Messages between the main server and its hit servers (hitServerPool.ts, hitServer.ts), over the
 // IPC channel of child_process.fork ("advanced" serialization: Buffers cross as bytes).
 
-import type { CompiledNotification } from '../shared/rpcMethods';
+import type { CompiledNotification } from '../contract/rpc';
 import type { StatsCall } from './stats';
 
 /** argv flag that makes the server bundle run as hit server N: `server.js --hit-server N` */

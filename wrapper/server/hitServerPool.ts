@@ -6,7 +6,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import type * as net from 'node:net';
-import type { CompiledNotification } from '../shared/rpcMethods';
+import type { CompiledNotification } from '../contract/rpc';
 import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
 import { logDescriptor } from './logger';
 import type { StatsCall } from './stats';

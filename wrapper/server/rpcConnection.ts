@@ -3,8 +3,8 @@
 
 import type * as net from 'node:net';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../shared/rpcMethods';
-import type { StatsSnapshot } from './stats';
+import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../contract/rpc';
+import type { StatsSnapshot } from '../contract/stats';
 
 export interface ServerControl {
   version: string;

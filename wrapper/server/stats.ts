@@ -4,71 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { zeroTierCounters, type TierCounters, type TierSnapshot } from '../storage/tierCounters';
-
-export { zeroTierCounters, type TierCounters, type TierSnapshot };
-
-export type Outcome = 'hit' | 'miss' | 'not cacheable' | 'compile failed' | 'error';
-
-export interface RecentCompile {
-  file: string;
-  language: string;
-  outcome: Outcome;
-  ms: number;
-  at: number;
-  reason?: string;
-}
-
-export interface Counters {
-  compileRequests: number;
-  /** compiles the server ran itself (misses, failures, recaches) */
-  requestsExecuted: number;
-  cacheHits: number;
-  /** hits found through a direct-mode manifest, without running the preprocessor */
-  directHits: number;
-  /** hits found by the preprocessed text's key */
-  preprocessedHits: number;
-  /** why direct mode recorded no manifest entry for a compile */
-  directModeSkipped: Record<string, number>;
-  cacheMisses: number;
-  hitsByLanguage: Record<string, number>;
-  missesByLanguage: Record<string, number>;
-  notCacheable: Record<string, number>;
-  compileFailures: number;
-  cacheReadErrors: number;
-  cacheWriteErrors: number;
-  /** entries that failed their checksum or format check */
-  corruptEntries: number;
-  forcedRecaches: number;
-  /** requests the server could not handle (answered ERROR; the client compiled itself) */
-  internalErrors: number;
-  totalHitMs: number;
-  totalMissMs: number;
-  /** sum of the original compile times of entries served from cache */
-  compileMsSaved: number;
-  /** per storage tier (local disk, then each remote), by the tier's display name */
-  tiers: Record<string, TierCounters>;
-  since: number;
-}
-
-export interface StatsSnapshot extends Omit<Counters, 'tiers'> {
-  /** storage tiers in lookup order: local disk first */
-  tiers: TierSnapshot[];
-  socketPath: string;
-  cacheDir: string;
-  cacheEntries: number;
-  cacheBytes: number;
-  cacheLimitBytes: number;
-  hitRate: number;
-  averageHitMs: number;
-  averageMissMs: number;
-  serverPid: number;
-  /** the server's hit servers (hitServer.ts) */
-  hitServerPids: number[];
-  serverStartedAt: number;
-  version: string;
-  recent: RecentCompile[];
-}
+import { zeroTierCounters, type Counters, type RecentCompile, type TierCounters } from '../contract/stats';
 
 const RECENT_LIMIT = 50;
 const SAVE_DELAY_MS = 1000;

@@ -4,6 +4,7 @@
 
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { DEFAULT_COMPRESSION_LEVEL, DEFAULT_ENTRY_CODEC, type EntryCompression } from '../config/config';
 import { lz4, type Lz4Load } from './lz4Binding';
 
 const MAGIC = Buffer.from('WCE1', 'ascii');
@@ -39,22 +40,6 @@ interface EntryMetadata {
 }
 
 export class CorruptEntryError extends Error {}
-
-/** deflate level of new entries (WARMCC_COMPRESSION_LEVEL): 1 by default, 0 stores the bytes
- *  as they are (no decompression work on a hit, several times the disk) */
-export const DEFAULT_COMPRESSION_LEVEL = 1;
-
-/** codecs new entries can be written with (WARMCC_COMPRESSION) */
-export const ENTRY_CODECS = ['lz4', 'deflate'] as const;
-export type EntryCodec = (typeof ENTRY_CODECS)[number];
-export const DEFAULT_ENTRY_CODEC: EntryCodec = 'lz4';
-
-/** how new entries are compressed: `codec` when it can be (LZ4 needs its binding; deflate
- *  otherwise), `level` 0 = uncompressed whatever the codec, 1-9 = deflate's level */
-export interface EntryCompression {
-  codec: EntryCodec;
-  level: number;
-}
 
 export const DEFAULT_ENTRY_COMPRESSION: EntryCompression = { codec: DEFAULT_ENTRY_CODEC, level: DEFAULT_COMPRESSION_LEVEL };
 

@@ -9,7 +9,7 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { RemoteSpec } from './remoteUrl';
+import type { RemoteSpec } from '../config/remoteTiers';
 import { RemoteTimeoutError, type RemoteBackend } from './storage';
 
 interface Response {

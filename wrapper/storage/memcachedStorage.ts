@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as memjs from 'memjs';
-import type { RemoteSpec } from './remoteUrl';
+import type { RemoteSpec } from '../config/remoteTiers';
 import { WriteSkipped, type RemoteBackend } from './storage';
 
 const INDEX_MAGIC = Buffer.from('WMCH', 'ascii');

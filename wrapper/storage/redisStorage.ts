@@ -3,7 +3,7 @@
 // own file and loaded only when configured (remoteBackends.ts).
 
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RemoteSpec } from './remoteUrl';
+import type { RemoteSpec } from '../config/remoteTiers';
 import { RemoteTimeoutError, type RemoteBackend } from './storage';
 
 /** reconnect attempts back off to this delay; the tier's circuit breaker covers the wait */

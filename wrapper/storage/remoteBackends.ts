@@ -4,7 +4,7 @@
 // with a Redis tier never parses the AWS SDK. Run from source (tests, tsx), plain imports.
 
 import * as path from 'node:path';
-import type { RemoteKind, RemoteSpec } from './remoteUrl';
+import type { RemoteKind, RemoteSpec } from '../config/remoteTiers';
 import type { RemoteBackend } from './storage';
 
 declare const WARMCC_BUNDLED_BACKENDS: boolean | undefined;

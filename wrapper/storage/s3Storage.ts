@@ -6,7 +6,7 @@
 // Only plain GetObject/PutObject/DeleteObject are used, so any S3 implementation serves.
 
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { RemoteSpec } from './remoteUrl';
+import type { RemoteSpec } from '../config/remoteTiers';
 import type { RemoteBackend } from './storage';
 
 /** region for custom endpoints that ignore it (MinIO, Ceph) when none is configured */

@@ -1,6 +1,8 @@
 // The one interface every cache backend implements (local disk, and the remote tiers).
 // Backends store opaque bytes under a key; encoding, checksums and policy live above them.
 
+import type { TierCounters } from '../contract/stats';
+
 export interface CacheStorage {
   /** short name for stats and messages, e.g. "local disk" */
   readonly name: string;
@@ -47,4 +49,9 @@ export function isTimeout(error: unknown): boolean {
   const e = error as { name?: string; message?: string } | undefined;
   // TimeoutError: ours and the AWS SDK's; ioredis says "Command timed out"
   return e?.name === 'TimeoutError' || /timed out/i.test(e?.message ?? '');
+}
+
+/** Where the tiered storage reports (server/stats.ts Stats implements it). */
+export interface TierRecorder {
+  tier(name: string, update: (counters: TierCounters) => void): void;
 }

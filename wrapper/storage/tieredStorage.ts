@@ -13,9 +13,9 @@ import type { LocalDiskStorage } from './localDiskStorage';
 import { CircuitBreaker, type CircuitState } from './circuitBreaker';
 import { createRemoteBackend } from './remoteBackends';
 import { unwrapRemoteEntry, wrapRemoteEntry } from './remoteEnvelope';
-import { scrubSecrets, type RemoteSpec } from './remoteUrl';
-import { isTimeout, isWriteSkipped, RemoteTimeoutError, type CacheStorage, type LocalStorageUsage, type RemoteBackend } from './storage';
-import { zeroTierCounters, type TierCounters, type TierRecorder, type TierSnapshot } from './tierCounters';
+import { scrubSecrets, type RemoteSpec } from '../config/remoteTiers';
+import { isTimeout, isWriteSkipped, RemoteTimeoutError, type CacheStorage, type LocalStorageUsage, type RemoteBackend, type TierRecorder } from './storage';
+import { zeroTierCounters, type TierCounters, type TierSnapshot } from '../contract/stats';
 
 export interface TieredStorageOptions {
   recorder: TierRecorder;

@@ -11,21 +11,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyParts } from './cacheKey';
-
-export type JournalOutcome = 'hit' | 'miss' | 'not cacheable' | 'compile failed' | 'error';
+import type { JournalCompiler, JournalOutcome, KeyParts } from '../contract/explanation';
 
 /** characters kept of content hashes: enough to tell versions of a file apart */
 export const HASH_CHARS = 16;
 const ID_CHARS = 12;
-
-export interface JournalCompiler {
-  path: string;
-  family: string;
-  version: string;
-  /** prefix of the identity's content hash (driver and back ends) */
-  hash: string;
-}
 
 /** One request, as `explainMiss` reads it. Optional fields are absent when the request did not
  *  get that far (e.g. no key for a call that is not cacheable) or the definition was lost. */

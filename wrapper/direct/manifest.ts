@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CacheStorage } from '../storage/storage';
-import { anyExists, modifiedSince, existenceChecker, exists, fileFacts, prepareExistenceCheck, TOO_RECENT_MS } from './fileFacts';
-import type { IncludedFile } from './includeFiles';
+import { anyExists, modifiedSince, existenceChecker, exists, fileFacts, prepareExistenceCheck, TOO_RECENT_MS } from './fileHashCache';
+import type { IncludedFile } from './lineMarkers';
 import type { SearchPath } from './includeSearchPath';
 
 /** newest first; older include sets of the same source and flags are dropped */

@@ -2,8 +2,7 @@
 // "Explain Last Miss" show the same lines.
 
 import * as path from 'node:path';
-import type { JournalCompiler } from './journal';
-import type { Change, Explanation, RequestSummary } from './explainMiss';
+import type { Change, Explanation, JournalCompiler, RequestSummary } from '../contract/explanation';
 
 function time(at: number): string {
   const d = new Date(at);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { rewritePathArgs } from '../compilers/argParser';
 import { expandResponseFiles } from '../compilers/responseFile';
 import type { CacheableCompile, CompilerFamily } from '../compilers/types';
-import type { ManifestEntry } from './manifest';
+import type { ManifestEntry } from '../direct/manifest';
 
 export interface Relocation {
   cwd: string;

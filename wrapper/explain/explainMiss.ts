@@ -3,53 +3,9 @@
 // stored miss; ties go to the most recent) and lists what differs: compiler, key arguments,
 // environment, working directory, source content, headers. Pure: no I/O, no clock.
 
-import { PREPROCESSOR_ENVIRONMENT_VARIABLES, type KeyParts } from './cacheKey';
-import type { JournalCompiler, JournalOutcome, JournalRecord } from './journal';
-
-export interface RequestSummary {
-  at: number;
-  outcome: JournalOutcome;
-  via?: 'direct' | 'preprocessed';
-  reason?: string;
-  cwd: string;
-}
-
-export type Change =
-  | { kind: 'compiler'; before: JournalCompiler; after: JournalCompiler }
-  /** one contiguous run of arguments that differs; `part` names the argument list
-   *  ('args': compile arguments, 'preprocessor args', 'dependency args') */
-  | { kind: 'arguments'; part: string; before: string[]; after: string[] }
-  | { kind: 'environment'; name: string; before?: string; after?: string }
-  | { kind: 'working directory'; before: string; after: string }
-  | { kind: 'source'; before: string; after: string }
-  | { kind: 'header'; file: string; change: 'changed' | 'appeared' | 'disappeared' }
-  /** any other part of the key (language, outputs, object path, key format, ...) */
-  | { kind: 'key part'; name: string; before?: string; after?: string }
-  /** the preprocessed text differs though nothing the journal tracks explains it */
-  | { kind: 'preprocessed output' };
-
-export type Verdict =
-  /** no request of this file in the journal */
-  | 'never seen'
-  /** requests, but no miss among them */
-  | 'no miss'
-  /** no earlier request of the file whose result was cached */
-  | 'first time seen'
-  | 'changed'
-  /** the key is the same as an earlier one: the result was forced (recache) or is gone */
-  | 'unchanged';
-
-export interface Explanation {
-  file: string;
-  verdict: Verdict;
-  /** the latest request of the file */
-  last?: RequestSummary;
-  /** the miss explained */
-  miss?: RequestSummary;
-  /** the earlier request it is compared with */
-  comparedWith?: RequestSummary;
-  changes: Change[];
-}
+import type { Change, Explanation, KeyParts, RequestSummary } from '../contract/explanation';
+import { PREPROCESSOR_ENVIRONMENT_VARIABLES } from '../keys/cacheKey';
+import type { JournalRecord } from './journal';
 
 /** parts handled by their own comparison (compiler identity, source content, preprocessed text) */
 const SEPARATELY_COMPARED = new Set(['compiler', 'source content', 'preprocessed']);

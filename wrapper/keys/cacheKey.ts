@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { CacheableCompile } from '../compilers/types';
+import type { KeyParts } from '../contract/explanation';
 import type { CompilerIdentity } from './compilerIdentity';
 
 /** bump when the key's composition changes, so old entries are never matched */
@@ -48,9 +49,6 @@ export interface DirectKeyInputs extends CommonKeyInputs {
 
 type Hash = ReturnType<typeof createHash>;
 
-/** The named parts a key was computed from, in order (the journal records them so a miss can
- *  say what changed). The preprocessed text itself is not copied: its part's value is ''. */
-export type KeyParts = [name: string, value: string][];
 const recorders = new WeakMap<Hash, KeyParts>();
 
 function part(hash: Hash, name: string, value: string): void {

@@ -3,9 +3,9 @@
 // created there later must turn a manifest hit into a miss (the classic direct-mode trap).
 
 import * as path from 'node:path';
-import { PREPROCESSOR_ENVIRONMENT_VARIABLES } from './cacheKey';
-import { exists } from './fileFacts';
-import { runProcess } from './runProcess';
+import { PREPROCESSOR_ENVIRONMENT_VARIABLES } from '../keys/cacheKey';
+import { exists } from './fileHashCache';
+import { runProcess } from '../pipeline/runProcess';
 
 export interface SearchPath {
   /** searched for #include "..." before the angle list */

@@ -3,7 +3,7 @@
 // directly when no server runs.
 
 import * as path from 'node:path';
-import type { ExplainParams, ExplainResult } from '../shared/rpcMethods';
+import type { ExplainParams, ExplainResult } from '../contract/rpc';
 import { explainMiss } from './explainMiss';
 import { formatExplanation, summarizeExplanation } from './explainText';
 import { readSourceRecords } from './journal';

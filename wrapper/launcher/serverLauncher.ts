@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { WarmccConfig } from './config';
+import type { WarmccConfig } from '../config/config';
 import { withoutJobserver } from './jobserver';
 
 /** the server bundle sits next to this file's bundle in dist/ */

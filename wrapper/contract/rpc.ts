@@ -1,7 +1,7 @@
 // JSON-RPC methods spoken on the server's socket (docs/protocol.md, "JSON-RPC"): the CLI's
 // management commands and the VS Code extension use the same ones.
 
-import type { Explanation } from '../server/explainMiss';
+import type { Explanation } from './explanation';
 
 export const RpcMethod = {
   stats: 'warmcc/stats',

@@ -3,12 +3,12 @@
 
 import * as path from 'node:path';
 import type { CacheableCompile } from '../compilers/types';
-import type { CompileRequest } from '../shared/protocol';
-import type { KeyParts } from './cacheKey';
-import type { CompilerIdentity } from './compilerIdentity';
-import { fileFacts } from './fileFacts';
-import { includedFiles, type IncludedFile } from './includeFiles';
-import { HASH_CHARS, type JournalOutcome, type JournalRecord } from './journal';
+import type { CompileRequest } from '../contract/protocol';
+import type { JournalOutcome, KeyParts } from '../contract/explanation';
+import type { CompilerIdentity } from '../keys/compilerIdentity';
+import { fileFacts } from '../direct/fileHashCache';
+import { includedFiles, type IncludedFile } from '../direct/lineMarkers';
+import { HASH_CHARS, type JournalRecord } from './journal';
 
 export interface CompileTrace {
   at: number;

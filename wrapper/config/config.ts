@@ -4,8 +4,8 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_COMPRESSION_LEVEL, DEFAULT_ENTRY_CODEC, ENTRY_CODECS, type EntryCodec, type EntryCompression } from '../storage/cacheEntry';
-import { parseRemoteList, type RemoteSpec } from '../storage/remoteUrl';
+import { parseRemoteList, type RemoteSpec } from './remoteTiers';
+import { socketPath } from '../contract/socketPath';
 import { CONFIG_FILE_NAME, readConfigFile } from './configFile';
 
 export interface WarmccConfig {
@@ -48,6 +48,23 @@ export interface WarmccConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** deflate level of new entries (WARMCC_COMPRESSION_LEVEL): 1 by default, 0 stores the bytes
+ *  as they are (no decompression work on a hit, several times the disk) */
+export const DEFAULT_COMPRESSION_LEVEL = 1;
+
+/** codecs new entries can be written with (WARMCC_COMPRESSION) */
+export const ENTRY_CODECS = ['lz4', 'deflate'] as const;
+export type EntryCodec = (typeof ENTRY_CODECS)[number];
+export const DEFAULT_ENTRY_CODEC: EntryCodec = 'lz4';
+
+/** how new entries are compressed: `codec` when it can be (LZ4 needs its binding; deflate
+ *  otherwise), `level` 0 = uncompressed whatever the codec, 1-9 = deflate's level */
+export interface EntryCompression {
+  codec: EntryCodec;
+  level: number;
+}
+
 
 const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
@@ -137,12 +154,6 @@ export function defaultCacheDir(env: Env): string {
   return path.join(env.HOME || os.homedir(), '.cache', 'warmcc');
 }
 
-/** Same rule as the native client (wrapper/client/warmcc.c): runtime dir if any, else /tmp. */
-export function defaultSocketPath(env: Env): string {
-  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'warmcc', 'server.sock');
-  return path.join(os.tmpdir(), `warmcc-${process.getuid?.() ?? 0}`, 'server.sock');
-}
-
 export function loadConfig(processEnv: Env = process.env): WarmccConfig {
   const cacheDir = path.resolve(processEnv.WARMCC_DIR || defaultCacheDir(processEnv));
   // $WARMCC_DIR/warmcc.conf under the environment (configFile.ts)
@@ -153,7 +164,7 @@ export function loadConfig(processEnv: Env = process.env): WarmccConfig {
   return {
     cacheDir,
     cacheSizeLimit: env.WARMCC_CACHE_SIZE ? parseSize(env.WARMCC_CACHE_SIZE, 'WARMCC_CACHE_SIZE') : DEFAULT_CACHE_SIZE,
-    socketPath: path.resolve(env.WARMCC_SOCKET || defaultSocketPath(env)),
+    socketPath: socketPath(env, process.getuid?.() ?? 0, process.cwd()),
     logFile: path.resolve(env.WARMCC_LOG || path.join(cacheDir, 'server.log')),
     idleTimeoutSeconds: parseNonNegativeNumber(env.WARMCC_IDLE_TIMEOUT, 'WARMCC_IDLE_TIMEOUT', DEFAULT_IDLE_TIMEOUT_SECONDS),
     startTimeoutMs: parseNonNegativeNumber(env.WARMCC_START_TIMEOUT, 'WARMCC_START_TIMEOUT', DEFAULT_START_TIMEOUT_MS),

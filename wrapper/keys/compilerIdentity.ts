@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { CompilerFamily } from '../compilers/types';
-import { runProcess } from './runProcess';
+import { runProcess } from '../pipeline/runProcess';
 
 export interface CompilerIdentity {
   family: CompilerFamily;
