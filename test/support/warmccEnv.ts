@@ -5,6 +5,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { StatsSnapshot } from '../../wrapper/contract/stats';
+import { waitFor } from './poll';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
@@ -20,13 +22,23 @@ export interface WarmccSandbox {
   env: Record<string, string>;
   /** runs bin/warmcc with the sandbox environment */
   run(args: string[], options?: { cwd?: string; env?: Record<string, string | undefined>; input?: string; client?: string }): SpawnSyncReturns<string>;
-  stats(): Record<string, any>;
+  /** `warmcc -s --stats-format json` */
+  stats(): StatsSnapshot;
   /** the main server (not its hit servers) */
   serverPid(): number | undefined;
   /** the main server's hit servers, found in /proc as its children (not as it reports them) */
   hitServerPids(): number[];
   stop(): void;
   cleanup(): void;
+}
+
+/** the client's arguments for the statistics as JSON (the wire type StatsSnapshot) */
+export const STATS_JSON_ARGS = ['-s', '--stats-format', 'json'];
+
+/** The snapshot a `warmcc -s --stats-format json` run printed; throws with its stderr if it failed. */
+export function statsFrom(result: SpawnSyncReturns<string>): StatsSnapshot {
+  if (result.status !== 0) throw new Error(`warmcc -s --stats-format json failed (${result.status ?? result.signal}): ${result.stderr}${result.error ? ` ${result.error.message}` : ''}`);
+  return JSON.parse(result.stdout) as StatsSnapshot;
 }
 
 /** Environment without anything the machine or a surrounding make may have set for warmcc. */
@@ -60,9 +72,7 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
       });
     },
     stats() {
-      const result = sandbox.run(['-s', '--stats-format', 'json']);
-      if (result.status !== 0) throw new Error(`warmcc -s failed: ${result.stderr}`);
-      return JSON.parse(result.stdout);
+      return statsFrom(sandbox.run(STATS_JSON_ARGS));
     },
     serverPid() {
       const result = spawnSync('pgrep', ['-f', `dist/server.js`], { encoding: 'utf8' });
@@ -168,13 +178,19 @@ export function which(program: string): string | undefined {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Polls `probe` every 200 ms until it returns a value; throws naming `what` after the timeout. */
+/** The skip reason of a test that needs these programs on PATH, or false when all are there:
+ *  `{ skip: missingTools('clang') }` shows 'clang not installed' in the summary. */
+export function missingTools(...programs: string[]): string | false {
+  const missing = programs.filter((program) => !which(program));
+  return missing.length ? `${missing.join(', ')} not installed` : false;
+}
+
+/** @deprecated use waitFor from ./poll (kept for test files not yet moved to it): polls until
+ *  `probe` returns something other than undefined. */
 export async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const found = await waitFor(() => {
     const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return value === undefined ? undefined : { value };
+  }, { timeoutMs, what });
+  return found.value;
 }
