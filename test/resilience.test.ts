@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { encodeFrame, encodePreface, FrameType } from '../wrapper/contract/protocol';
+import { waitFor } from './support/poll';
 import { createSandbox, runWithTimeout, warmccBin, writeFiles, type WarmccSandbox } from './support/warmccEnv';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pidAlive(pid: number): boolean {
   try {
@@ -21,43 +20,86 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(20);
+/** the parent pid of a process (undefined once it is gone) */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
-  return condition();
 }
 
-/** A C++ source that takes a noticeable time to compile (so a build is long enough to disturb). */
-function slowSource(index: number): string {
-  return `#include <regex>\n#include <string>\n#include <map>\nint f${index}(const std::string& s) {\n  std::map<std::string, int> m; m[s] = ${index};\n  return std::regex_match(s, std::regex("[a-z]+${index}")) ? m[s] : 0;\n}\n`;
+/** pid, or one of its ancestors, is `ancestor` */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let current: number | undefined = pid; current !== undefined && current > 1; current = parentOf(current)) {
+    if (current === ancestor) return true;
+  }
+  return false;
+}
+
+/** A C++ source whose object shows f<index>(...) to nm -C. */
+function source(index: number): string {
+  return `#include <string>\nint f${index}(const std::string& s) {\n  return static_cast<int>(s.size()) + ${index};\n}\n`;
 }
 
 describe('server killed with SIGKILL in the middle of a build', () => {
   let sandbox: WarmccSandbox;
+  let inflight: string;
+  let release: string;
   before(() => {
     sandbox = createSandbox('kill');
+    inflight = path.join(sandbox.dir, 'inflight');
+    release = path.join(sandbox.dir, 'release');
+    fs.mkdirSync(inflight);
     const files: Record<string, string> = {};
     const objects: string[] = [];
     for (let i = 0; i < 8; i++) {
-      files[`s${i}.cpp`] = slowSource(i);
+      files[`s${i}.cpp`] = source(i);
       objects.push(`s${i}.o`);
     }
-    files.Makefile = `all: ${objects.join(' ')}\n%.o: %.cpp\n\t$(WARMCC) g++ -O1 -c $< -o $@\nclean:\n\trm -f *.o\n`;
+    // g++ behind a gate: each compile step (not -E, not identification) writes its pid into
+    // inflight/ and holds until the test creates the release file, so the test kills the
+    // server while it is proven to be running a compile
+    files['gated-g++'] = `#!/bin/sh
+for a in "$@"; do [ "$a" = "-E" ] && exec g++ "$@"; done
+for a in "$@"; do
+  if [ "$a" = "-c" ]; then
+    echo $$ > '${inflight}/'$$
+    i=0; while [ ! -e '${release}' ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
+  fi
+done
+exec g++ "$@"
+`;
+    files.Makefile = `all: ${objects.join(' ')}\n%.o: %.cpp\n\t$(WARMCC) ./gated-g++ -O1 -c $< -o $@\nclean:\n\trm -f *.o\n`;
     writeFiles(sandbox.dir, files);
+    fs.chmodSync(path.join(sandbox.dir, 'gated-g++'), 0o755);
   });
-  after(() => sandbox.cleanup());
+  after(() => {
+    fs.writeFileSync(release, '');
+    sandbox.cleanup();
+  });
 
   test('the build still succeeds (the client compiles by itself) and the next build starts a new server', async () => {
     const make = runWithTimeout('make', ['-j2', `WARMCC=${warmccBin}`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 240_000 });
     let killed: number | undefined;
-    // kill once the server is busy with the build
-    await waitFor(() => (killed = sandbox.serverPid()) !== undefined, 30_000);
-    assert.ok(killed, 'the build auto-started a server');
-    await sleep(1500);
-    process.kill(killed!, 'SIGKILL');
+    try {
+      // a compile step the server runs (a descendant of the server's process), held at the gate
+      const compiling = await waitFor(
+        () => {
+          killed = sandbox.serverPid();
+          if (killed === undefined) return undefined;
+          return fs.readdirSync(inflight).map(Number).find((pid) => pidAlive(pid) && descendsFrom(pid, killed!));
+        },
+        { timeoutMs: 60_000, what: 'the auto-started server to run a compile', state: () => ({ serverPid: sandbox.serverPid(), gated: fs.readdirSync(inflight) }) },
+      );
+      assert.ok(killed);
+      process.kill(killed, 'SIGKILL');
+      await waitFor(() => !pidAlive(killed!), { timeoutMs: 10_000, what: `the killed server ${killed} to be gone` });
+      assert.ok(pidAlive(compiling), `its compile ${compiling} was still running when the server died`);
+    } finally {
+      fs.writeFileSync(release, '');
+    }
     const result = await make;
     assert.equal(result.code, 0, result.stderr);
     for (let i = 0; i < 8; i++) {
@@ -91,16 +133,21 @@ describe('eight clients start at once with no server', () => {
     const results = await Promise.all(runs);
     results.forEach((result, i) => assert.equal(result.code, 0, `client ${i}: ${result.stderr}`));
     for (let i = 0; i < 8; i++) assert.ok(fs.existsSync(path.join(sandbox.dir, `c${i}.o`)));
-    await sleep(300); // servers that lost the race exit right after trying
-    const servers = spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).filter((pid) => {
-      try {
-        // main servers only: a surviving server's hit servers carry the same socket
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server')) return false;
-        return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
-      } catch {
-        return false;
-      }
-    });
+    // servers that lost the race exit right after trying: wait until only the winner is left
+    const mainServers = (): string[] =>
+      spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).filter((pid) => {
+        try {
+          // main servers only: a surviving server's hit servers carry the same socket
+          if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server')) return false;
+          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
+        } catch {
+          return false;
+        }
+      });
+    const servers = await waitFor(() => {
+      const found = mainServers();
+      return found.length <= 1 && found;
+    }, { timeoutMs: 15_000, what: 'one server left for the socket', state: mainServers });
     assert.equal(servers.length, 1, `servers for this socket: ${servers.join(', ')}`);
     assert.equal(sandbox.stats().cacheMisses, 8, 'all eight compiles went through the one server');
   });
@@ -118,11 +165,11 @@ describe('a client killed mid-compile', () => {
     fs.writeFileSync(slowcc, `#!/bin/sh\ncase " $* " in *" -E "*|*-print-prog-name*) exec gcc "$@";; esac\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\nwait\n`, { mode: 0o755 });
     writeFiles(sandbox.dir, { 'k.c': 'int k(void) { return 1; }\n' });
     const client = spawn(warmccBin, [slowcc, '-c', 'k.c', '-o', 'k.o'], { cwd: sandbox.dir, env: sandbox.env, stdio: 'ignore' });
-    assert.ok(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, 30_000), 'the compile started');
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, { timeoutMs: 30_000, what: `the compile to start and write both pids to ${pidFile}` });
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     assert.ok(pids.every(pidAlive));
     client.kill('SIGKILL');
-    assert.ok(await waitFor(() => !pids.some(pidAlive), 5000), `compile processes ${pids} are gone`);
+    await waitFor(() => !pids.some(pidAlive), { timeoutMs: 10_000, what: `compile processes ${pids} to be gone`, state: () => pids.filter(pidAlive) });
     assert.ok(sandbox.serverPid(), 'the server itself keeps running');
   });
 });
@@ -136,19 +183,29 @@ describe('garbage on the socket', () => {
   });
   after(() => sandbox.cleanup());
 
-  /** sends bytes, returns what the server answered before closing (or after a quiet period) */
+  /** sends bytes, resolves with what the server answered once it closed the connection; rejects
+   *  if it keeps the connection open for 10 s (every exchange below must end in a close) */
   function exchange(bytes: Buffer, closeAfterSend = false): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(sandbox.socketPath);
       const received: Buffer[] = [];
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`the server kept the connection open for 10 s after ${bytes.subarray(0, 16).toString('hex')}… (answered ${Buffer.concat(received).subarray(0, 32).toString('hex')})`));
+      }, 10_000);
       socket.on('connect', () => {
         socket.write(bytes);
         if (closeAfterSend) socket.end();
       });
       socket.on('data', (chunk) => received.push(chunk));
-      socket.on('close', () => resolve(Buffer.concat(received)));
-      socket.on('error', reject);
-      setTimeout(() => socket.destroy(), 3000);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(received));
+      });
+      socket.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
   }
 
@@ -213,7 +270,7 @@ describe('corrupt cache entries', () => {
       assert.equal(sandbox.run(args).status, 0);
       const reference = fs.readFileSync(path.join(sandbox.dir, 'e.o'));
       // results are stored after the reply: wait for the entry to land
-      assert.ok(await waitFor(() => entryFiles().length === 1, 20_000), 'the result was stored');
+      await waitFor(() => entryFiles().length === 1, { timeoutMs: 20_000, what: 'the result to be stored', state: entryFiles });
       const [entry] = entryFiles();
       assert.ok(entry);
       const bytes = fs.readFileSync(entry);
@@ -235,7 +292,7 @@ describe('corrupt cache entries', () => {
       assert.equal(stats.cacheMisses, before.cacheMisses + 1, 'served as a miss');
       assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, 'e.o')), reference, 'the object is right');
       // the recompile replaced the bad entry: next time is a hit
-      assert.ok(await waitFor(() => entryFiles().length === 1, 20_000));
+      await waitFor(() => entryFiles().length === 1, { timeoutMs: 20_000, what: 'the recompiled result to replace the bad entry', state: entryFiles });
       assert.equal(sandbox.run(args).status, 0);
       assert.equal(sandbox.stats().cacheHits, stats.cacheHits + 1);
     });
@@ -257,7 +314,7 @@ describe('a cache that cannot be written', () => {
     const result = sandbox.run(['gcc', '-c', 'w.c', '-o', 'w.o']);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(fs.existsSync(path.join(sandbox.dir, 'w.o')));
-    assert.ok(await waitFor(() => sandbox.stats().cacheWriteErrors === 1, 20_000), 'write error counted');
+    await waitFor(() => sandbox.stats().cacheWriteErrors === 1, { timeoutMs: 20_000, what: 'the write error to be counted', state: () => sandbox.stats().cacheWriteErrors });
     assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), /cache write error for w\.c .*objects/);
   });
 });
