@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseDependencyFile } from '../wrapper/direct/dependencyFile';
+import { decodeManifest } from '../wrapper/direct/manifest';
+import { waitFor } from './support/poll';
 import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const GCC = which('gcc');
@@ -19,6 +21,17 @@ const GCC = which('gcc');
 function age(dir: string, files: string[]): void {
   const past = new Date(Date.now() - 120_000);
   for (const file of files) fs.utimesSync(path.join(dir, file), past, past);
+}
+
+/** Direct-mode manifest entries in the cache, over all manifests: a miss records one after its
+ *  reply, so a test that needs the next compile to be a direct hit waits for the count to grow. */
+function manifestEntries(cacheDir: string): number {
+  const objects = path.join(cacheDir, 'objects');
+  if (!fs.existsSync(objects)) return 0;
+  return fs
+    .readdirSync(objects, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.includes('.tmp-'))
+    .reduce((sum, entry) => sum + (decodeManifest(fs.readFileSync(path.join(entry.parentPath, entry.name)))?.entries.length ?? 0), 0);
 }
 
 describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not installed' }, () => {
@@ -52,7 +65,7 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
 
   const counters = () => {
     const s = sandbox.stats();
-    return { hits: s.cacheHits as number, direct: (s.directHits ?? 0) as number, misses: s.cacheMisses as number, skipped: (s.directModeSkipped ?? {}) as Record<string, number> };
+    return { hits: s.cacheHits, direct: s.directHits, misses: s.cacheMisses, skipped: s.directModeSkipped };
   };
   const runs = (): string[] => (fs.existsSync(runLog) ? fs.readFileSync(runLog, 'utf8').split('\n').filter(Boolean) : []);
   const compile = (args: string[]) => {
@@ -82,18 +95,15 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
   });
 
   test('the next compile is a direct hit without any compiler run', async () => {
-    // storing happens after the reply; wait for the manifest
+    // storing happens after the reply: wait for the manifest entry the miss records
+    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, { timeoutMs: 10_000, what: 'the manifest entry of the first compile', state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), counters: counters() }) });
     const runsBefore = runs().length;
-    let c = counters();
-    for (let i = 0; i < 50 && c.direct === 0; i++) {
-      compile(['-Iinc', '-c', 'main.c', '-o', 'main.o']);
-      c = counters();
-      if (c.direct === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(c.direct, 1, 'a direct hit');
+    const before = counters();
+    compile(['-Iinc', '-c', 'main.c', '-o', 'main.o']);
+    assert.equal(counters().direct, before.direct + 1, 'a direct hit');
     assert.equal(program(), '7');
     const later = runs().slice(runsBefore).filter((line) => line.includes('main.c'));
-    assert.ok(later.length <= 1, 'at most the compile that raced the store ran the compiler');
+    assert.deepEqual(later, [], 'no compiler run on the source');
     assert.deepEqual(fs.readdirSync(tmp).filter((file) => file.endsWith('.d')), [], 'no temporary dependency file is left');
   });
 
@@ -122,18 +132,15 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
   test('the user\'s own -MD file is part of the result and restored byte for byte', async () => {
     const args = ['-Ilate', '-MD', '-MP', '-MF', 'deps/main.d', '-c', 'main.c', '-o', 'main.o'];
     fs.mkdirSync(path.join(dir, 'deps'), { recursive: true });
+    const entriesBefore = manifestEntries(sandbox.cacheDir);
     compile(args);
     const original = fs.readFileSync(path.join(dir, 'deps/main.d'));
     assert.match(original.toString(), /^main\.o: main\.c .*late\/cfg\.h/s);
-    let c = counters();
-    const hitsBefore = c.hits;
-    for (let i = 0; i < 50 && c.hits === hitsBefore; i++) {
-      fs.rmSync(path.join(dir, 'deps/main.d'));
-      compile(args);
-      c = counters();
-      if (c.hits === hitsBefore) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(c.hits, hitsBefore + 1, 'a hit');
+    await waitFor(() => manifestEntries(sandbox.cacheDir) > entriesBefore, { timeoutMs: 10_000, what: 'the manifest entry of the -MD compile', state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), entriesBefore }) });
+    const hitsBefore = counters().hits;
+    fs.rmSync(path.join(dir, 'deps/main.d'));
+    compile(args);
+    assert.equal(counters().hits, hitsBefore + 1, 'a hit');
     assert.deepEqual(fs.readFileSync(path.join(dir, 'deps/main.d')), original);
     assert.equal(program(), '8');
   });
@@ -210,13 +217,11 @@ describe('depend mode with WARMCC_SLOPPINESS=system_headers', { skip: GCC ? fals
     compile();
     let stats = sandbox.stats();
     assert.equal(stats.cacheMisses, 1);
-    assert.equal(stats.directModeSkipped?.['depend mode: -MMD lists no system headers'] ?? 0, 0, 'not refused');
-    for (let i = 0; i < 50 && (stats.directHits ?? 0) === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      compile();
-      stats = sandbox.stats();
-    }
-    assert.ok(stats.directHits >= 1, 'a direct hit from the -MMD list');
+    assert.equal(stats.directModeSkipped['depend mode: -MMD lists no system headers'] ?? 0, 0, 'not refused');
+    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, { timeoutMs: 10_000, what: 'the manifest entry of the -MMD compile', state: () => manifestEntries(sandbox.cacheDir) });
+    compile();
+    stats = sandbox.stats();
+    assert.equal(stats.directHits, 1, 'a direct hit from the -MMD list');
     fs.writeFileSync(path.join(dir, 'inc/cfg.h'), '#define VALUE 6\n');
     age(dir, ['inc/cfg.h']);
     const misses = stats.cacheMisses;
