@@ -10,7 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeManifest } from '../wrapper/direct/manifest';
-import { createSandbox, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { waitFor } from './support/poll';
+import { createSandbox, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const skip = which('gcc') ? false : 'gcc is not installed';
 
@@ -64,10 +65,10 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
 
   const hits = (): { direct: number; all: number } => {
     const stats = sandbox.stats();
-    return { direct: stats.directHits ?? 0, all: stats.cacheHits };
+    return { direct: stats.directHits, all: stats.cacheHits };
   };
-  const skipped = (reason: string): number => sandbox.stats().directModeSkipped?.[reason] ?? 0;
-  const notCacheable = (reason: string): number => sandbox.stats().notCacheable?.[reason] ?? 0;
+  const skipped = (reason: string): number => sandbox.stats().directModeSkipped[reason] ?? 0;
+  const notCacheable = (reason: string): number => sandbox.stats().notCacheable[reason] ?? 0;
 
   function project(name: string, files: Record<string, string>): string {
     const dir = path.join(sandbox.dir, name);
@@ -205,7 +206,7 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
   test('a damaged manifest on disk is treated as absent: a correct build, then direct hits again', async () => {
     const dir = project('corrupt', { 'src/main.c': program('corrupt', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 3\n' });
     compile(dir, []);
-    const written = await poll('the manifest of the first compile', 10_000, () => manifestsOf(sandbox, dir)[0]);
+    const written = await waitFor(() => manifestsOf(sandbox, dir)[0], { timeoutMs: 10_000, what: 'the manifest of the first compile' });
     const direct = hits().direct;
     assert.equal(compile(dir, []), '3');
     assert.equal(hits().direct, direct + 1, 'direct hit through the intact manifest');
@@ -214,42 +215,65 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     fs.writeFileSync(written, bytes);
     assert.equal(compile(dir, []), '3', 'correct object with the damaged manifest');
     assert.equal(hits().direct, direct + 1, 'no direct hit from a damaged manifest');
-    await poll('the manifest to be written again', 10_000, () => (fs.readFileSync(written).equals(bytes) ? undefined : true));
+    await waitFor(() => !fs.readFileSync(written).equals(bytes), { timeoutMs: 10_000, what: `the damaged manifest ${written} to be written again` });
     assert.equal(compile(dir, []), '3');
     assert.equal(hits().direct, direct + 2, 'direct hits again once re-recorded');
   });
 
   // Races with the compile: what changes between the compiler's reads and the recording of the
-  // manifest must not be recorded as if the compiler had seen it. A wrapper script around the
-  // real gcc waits 4 s after the compile step (not after -E), to hold that window open.
+  // manifest must not be recorded as if the compiler had seen it. Wrapper scripts around the real
+  // gcc hold the compile step at a gate, to hold that window open: the step marks .gate-reached
+  // in the project directory and waits until the test creates .gate-release there.
   describe('changes while the compile runs', () => {
     let slowGcc: string;
     let slowStart: string;
+    const gate = 'i=0; while [ ! -e .gate-release ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done';
     before(() => {
-      // this one waits before the compile step instead: after -E, before the compiler reads
+      // holds before the compile step: after -E, before the compiler reads anything
       slowStart = path.join(sandbox.dir, 'slow-start-gcc');
-      fs.writeFileSync(slowStart, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\nfor a in "$@"; do [ "$a" = "-c" ] && sleep 4; done\nexec gcc "$@"\n', { mode: 0o755 });
+      fs.writeFileSync(slowStart, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexec gcc "$@"\n`, { mode: 0o755 });
+      // holds after the compile step: the compiler has read its inputs, the reply waits
       slowGcc = path.join(sandbox.dir, 'slow-gcc');
-      fs.writeFileSync(slowGcc, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\ngcc "$@"; status=$?\nfor a in "$@"; do [ "$a" = "-c" ] && sleep 4; done\nexit $status\n', { mode: 0o755 });
+      fs.writeFileSync(slowGcc, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\ngcc "$@"; status=$?\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexit $status\n`, { mode: 0o755 });
     });
 
-    /** starts a warmcc compile with the slow compiler; resolves with its exit status */
-    function slowCompile(dir: string, args: string[], compiler = slowGcc): Promise<number | null> {
-      return new Promise((resolve) => {
-        const child = spawn(warmccBin, [compiler, ...args, '-c', 'src/main.c', '-o', 'obj/main.o'], { cwd: dir, env: sandbox.env, stdio: 'ignore' });
-        child.on('exit', (code) => resolve(code));
+    /** starts a warmcc compile with a gated compiler and waits until it holds at the gate;
+     *  resolves with a function that opens the gate and resolves with the exit status */
+    async function compileToGate(dir: string, args: string[], compiler = slowGcc): Promise<() => Promise<number | null>> {
+      const child = spawn(warmccBin, [compiler, ...args, '-c', 'src/main.c', '-o', 'obj/main.o'], { cwd: dir, env: sandbox.env, stdio: 'ignore' });
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const open = (): Promise<number | null> => {
+        fs.writeFileSync(path.join(dir, '.gate-release'), '');
+        return exit;
+      };
+      try {
+        await waitFor(() => fs.existsSync(path.join(dir, '.gate-reached')), { timeoutMs: 30_000, what: `${path.basename(compiler)} to reach its gate in ${dir}` });
+      } catch (error) {
+        await open();
+        throw error;
+      }
+      return open;
+    }
+
+    /** direct mode's decision on the manifest for what the compile in dir read, taken after the
+     *  reply: recorded (a manifest lists a file under dir) or refused (counted with a reason) */
+    const skippedTotal = (): number => Object.values(sandbox.stats().directModeSkipped).reduce((sum, count) => sum + count, 0);
+    async function recordingDecided(dir: string, skippedBefore: number): Promise<void> {
+      await waitFor(() => manifestsOf(sandbox, dir).length > 0 || skippedTotal() > skippedBefore, {
+        timeoutMs: 10_000,
+        what: `the manifest for ${dir} to be recorded or refused`,
+        state: () => ({ manifests: manifestsOf(sandbox, dir), directModeSkipped: sandbox.stats().directModeSkipped, skippedBefore }),
       });
     }
-    const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
     test('a header edited while the compile runs: the next compile uses the edited header', async () => {
       const dir = project('editduring', { 'src/main.c': program('editduring', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 1\n' });
-      const compiling = slowCompile(dir, []);
-      await settle(1500); // compiled by now; the wrapper holds the reply
+      const skippedBefore = skippedTotal();
+      const open = await compileToGate(dir, []); // compiled; the reply waits
       fs.writeFileSync(path.join(dir, 'src/cfg.h'), '#define CFG_VALUE 2\n');
-      assert.equal(await compiling, 0);
+      assert.equal(await open(), 0);
       assert.equal(runObject(dir, 'obj/main.o'), '1', 'setup: the compile read the header before the edit');
-      await settle(1000); // recording runs after the reply
+      await recordingDecided(dir, skippedBefore);
       const direct = hits().direct;
       assert.equal(compile(dir, [], slowGcc), '2', 'the next compile must use the edited header');
       assert.equal(hits().direct, direct, 'not a direct hit');
@@ -258,12 +282,12 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     test('a shadowing header created while the compile runs: the next compile uses it', async () => {
       const dir = project('shadowduring', { 'src/main.c': program('shadowduring', '#include <cfg.h>'), 'inc2/cfg.h': '#define CFG_VALUE 1\n', 'inc1/x.h': '\n' });
       const args = ['-Iinc1', '-Iinc2'];
-      const compiling = slowCompile(dir, args);
-      await settle(1500);
+      const skippedBefore = skippedTotal();
+      const open = await compileToGate(dir, args);
       fs.writeFileSync(path.join(dir, 'inc1/cfg.h'), '#define CFG_VALUE 2\n');
-      assert.equal(await compiling, 0);
+      assert.equal(await open(), 0);
       assert.equal(runObject(dir, 'obj/main.o'), '1', 'setup: the compile ran before inc1/cfg.h existed');
-      await settle(1000);
+      await recordingDecided(dir, skippedBefore);
       assert.equal(plainValue(dir, args), '2', 'setup: gcc now uses inc1/cfg.h');
       const direct = hits().direct;
       assert.equal(compile(dir, args, slowGcc), '2', 'the next compile must use inc1/cfg.h');
@@ -272,12 +296,12 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
 
     test('a header edited between preprocessing and compiling: its object is not stored under the old text\'s key', async () => {
       const dir = project('editbetween', { 'src/main.c': program('editbetween', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 1\n' });
-      const compiling = slowCompile(dir, [], slowStart);
-      await settle(1500); // preprocessed (with value 1) by now; the compile step has not started
+      const skippedBefore = skippedTotal();
+      const open = await compileToGate(dir, [], slowStart); // preprocessed (with value 1); the compile step has not started
       writeOld(dir, { 'src/cfg.h': '#define CFG_VALUE 2\n' }, 600);
-      assert.equal(await compiling, 0);
+      assert.equal(await open(), 0);
       assert.equal(runObject(dir, 'obj/main.o'), '2', 'setup: the compile read the edited header');
-      await settle(500);
+      await recordingDecided(dir, skippedBefore);
       writeOld(dir, { 'src/cfg.h': '#define CFG_VALUE 1\n' }, 600); // back to the preprocessed text
       assert.equal(compile(dir, [], slowStart), '1', 'the object for value 1 must not be the one built with value 2');
     });
