@@ -15,7 +15,7 @@ import { languageFromExtension, resolveLanguage } from '../wrapper/compilers/lan
 import { expandResponseFiles, tokenizeResponseFile } from '../wrapper/compilers/responseFile';
 import type { CacheableCompile, CompilerFamily, NotCacheableReason } from '../wrapper/compilers/types';
 
-const CWD = '/work/project';
+const CWD = '/home/dev/project';
 
 function parse(args: string[], family: CompilerFamily = 'gcc', cwd = CWD) {
   return parseCompilerArgs(family, args, cwd);

@@ -22,6 +22,7 @@ import { CorruptEntryError, decodeEntry, effectiveCodec, encodeEntry } from '../
 import { loadLz4Binding, lz4 } from '../wrapper/storage/lz4Binding';
 import { LocalDiskStorage, TOUCH_AFTER_MS } from '../wrapper/storage/localDiskStorage';
 import { stripColor } from '../wrapper/outputs/diagnosticsColor';
+import { waitFor } from './support/poll';
 
 describe('protocol', () => {
   const request = {
@@ -255,14 +256,14 @@ describe('compiler diagnostics parser', () => {
       '<command-line>: warning: "X" redefined',
       '\x1b[01m\x1b[Ksrc/e.c:2:3:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kcoloured [\x1b[01;35m\x1b[K-Wextra\x1b[m\x1b[K]',
     ].join('\n');
-    const parsed = parseDiagnostics(stderr, '/work/p');
+    const parsed = parseDiagnostics(stderr, '/home/dev/p');
     assert.deepEqual(parsed, [
-      { file: '/work/p/src/a.c', line: 3, column: 7, severity: 'warning', message: "unused variable 'x'", option: '-Wunused-variable' },
-      { file: '/work/p/include/b.h', line: 10, column: 1, severity: 'error', message: "expected ';' before '}' token" },
+      { file: '/home/dev/p/src/a.c', line: 3, column: 7, severity: 'warning', message: "unused variable 'x'", option: '-Wunused-variable' },
+      { file: '/home/dev/p/include/b.h', line: 10, column: 1, severity: 'error', message: "expected ';' before '}' token" },
       { file: '/abs/c.c', line: 5, column: 2, severity: 'error', message: 'missing.h: No such file or directory' },
-      { file: '/work/p/src/a.c', line: 1, column: 5, severity: 'note', message: 'declared here' },
-      { file: '/work/p/src/d.c', line: 7, column: 0, severity: 'warning', message: 'no column here' },
-      { file: '/work/p/src/e.c', line: 2, column: 3, severity: 'warning', message: 'coloured', option: '-Wextra' },
+      { file: '/home/dev/p/src/a.c', line: 1, column: 5, severity: 'note', message: 'declared here' },
+      { file: '/home/dev/p/src/d.c', line: 7, column: 0, severity: 'warning', message: 'no column here' },
+      { file: '/home/dev/p/src/e.c', line: 2, column: 3, severity: 'warning', message: 'coloured', option: '-Wextra' },
     ]);
   });
 });
@@ -272,10 +273,6 @@ describe('local disk LRU', () => {
   const age = (file: string, ms: number): void => {
     const when = new Date(Date.now() - ms);
     fs.utimesSync(file, when, when);
-  };
-  const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
-    for (let i = 0; i < 100 && !ok(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.ok(ok(), what);
   };
 
   test('a hit touches an entry older than a minute, not a fresher one; eviction then keeps the one hit', async () => {
@@ -291,7 +288,8 @@ describe('local disk LRU', () => {
 
       assert.deepEqual(await storage.get(hitKey), Buffer.alloc(300, hitKey));
       assert.deepEqual(await storage.get(freshKey), Buffer.alloc(300, freshKey));
-      await waitFor('the old entry was touched', () => Date.now() - fs.statSync(entryFile(dir, hitKey)).mtimeMs < 5000);
+      // the touch is not awaited by get(): wait for it
+      await waitFor(() => Date.now() - fs.statSync(entryFile(dir, hitKey)).mtimeMs < 5000, { timeoutMs: 5000, what: 'the old entry to be touched', state: () => new Date(fs.statSync(entryFile(dir, hitKey)).mtimeMs).toISOString() });
       assert.equal(fs.statSync(entryFile(dir, freshKey)).mtimeMs, freshBefore, 'an entry touched 10 s ago is left as it is');
 
       // 4 x 300 bytes > 1000: evicted down to 900, oldest first — the idle entry only
