@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, poll, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { waitFor } from './support/poll';
+import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 import type { ExplainResult } from '../wrapper/contract/rpc';
 
 const GCC = which('gcc');
@@ -70,9 +71,9 @@ for (const mode of ['preprocessor', 'direct', 'depend'] as const) {
       // each file twice: a miss, then a hit (in direct mode a direct hit, once the result and
       // the manifest are stored: the server stores them after replying)
       for (const file of ['main.c', 'util.c']) {
-        const entries = sandbox.stats().cacheEntries as number;
+        const entries = sandbox.stats().cacheEntries;
         compile(sandbox, dir, cc(file));
-        await poll('the result (and manifest) to be stored', 10_000, () => ((sandbox.stats().cacheEntries as number) >= entries + (manifests ? 2 : 1) ? true : undefined));
+        await waitFor(() => sandbox.stats().cacheEntries >= entries + (manifests ? 2 : 1), { timeoutMs: 10_000, what: `the result${manifests ? ' and manifest' : ''} of ${file} to be stored`, state: () => ({ cacheEntries: sandbox.stats().cacheEntries, before: entries }) });
         compile(sandbox, dir, cc(file));
       }
       const stats = sandbox.stats();
@@ -210,7 +211,7 @@ describe('the journal file', { skip }, () => {
     writeOld(dir, PROJECT);
     const args = (opt: string): string[] => ['gcc', opt, '-Iinclude', '-c', 'util.c', '-o', 'util.o'];
     compile(sandbox, dir, args('-O2'));
-    await poll('the result to be stored', 10_000, () => ((sandbox.stats().cacheEntries as number) >= 1 ? true : undefined));
+    await waitFor(() => sandbox.stats().cacheEntries >= 1, { timeoutMs: 10_000, what: 'the result to be stored' });
     compile(sandbox, dir, args('-O2'));
     const file = journalFile(sandbox);
     sandbox.stop();

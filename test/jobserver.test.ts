@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, fdLinks, poll, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { waitFor } from './support/poll';
+import { createSandbox, fdLinks, repoRoot, runWithTimeout, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const BUILD_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 120_000;
@@ -47,7 +48,7 @@ const systemMake: MakeTool = (() => {
 })();
 
 /** GNU make >= 4.4 (fifo jobserver): WARMCC_TEST_MAKE44 (relative to the repository root), else
- *  the test tool next to the repository. An explicit setting that does not work fails the test
+ *  the shared test tool beside the checkout, ../shared/tools/make-4.4.1/bin/make. An explicit setting that does not work fails the test
  *  rather than skipping it silently. */
 const make44: MakeTool & { explicit: boolean } = (() => {
   const setting = process.env.WARMCC_TEST_MAKE44;
@@ -57,7 +58,7 @@ const make44: MakeTool & { explicit: boolean } = (() => {
   if (probed.version && !atLeast44(probed.version)) return { explicit, problem: `${candidate} is GNU Make ${probed.version.join('.')}, not >= 4.4` };
   return { ...probed, explicit };
 })();
-const MAKE44_SKIP = 'GNU make >= 4.4 not available: set WARMCC_TEST_MAKE44';
+const MAKE44_SKIP = `GNU make >= 4.4 not available (${make44.problem}): set WARMCC_TEST_MAKE44`;
 
 // ---------------------------------------------------------------- /proc helpers
 
@@ -333,7 +334,7 @@ for (const { label, make, args } of pipeMakes) {
 
       const pid = sandbox.serverPid();
       assert.ok(pid, 'the server auto-started by the build still runs');
-      await poll('the hit server the server forks (WARMCC_HIT_SERVERS=1)', 10_000, () => (sandbox.hitServerPids().length === 1 ? true : undefined));
+      await waitFor(() => sandbox.hitServerPids().length === 1, { timeoutMs: 10_000, what: 'the hit server the server forks (WARMCC_HIT_SERVERS=1)', state: () => sandbox.hitServerPids() });
       assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
       assertServedByServer(sandbox, OBJECTS.length);
     });
@@ -342,7 +343,7 @@ for (const { label, make, args } of pipeMakes) {
 
 // ---------------------------------------------------------------- 2. fifo jobserver, emulated
 
-/** make 4.4's fifo jobserver for -j2 without make (docs: shared/tools/make-4.4.1/README.md). */
+/** make 4.4's fifo jobserver for -j2 without make (docs: ../shared/tools/make-4.4.1/README.md, beside the checkout). */
 const FIFO_SCRIPT = `#!/bin/bash
 # usage: fifo-build.sh closed|open ; prints compile-exit=, reader-exit=, tokens=
 set -u
