@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { clean, machine, OBJECT_COUNT, projectFiles, settle, type Machine } from './support/remoteMachine';
 import { missingMessage, nginxBinary, redisBinary, startDelayProxy, startNginxDav, startRedis, type DelayProxy, type RunningServer } from './support/remoteServers';
-import { poll } from './support/warmccEnv';
+import { waitFor } from './support/poll';
 import { unwrapRemoteEntry } from '../wrapper/storage/remoteEnvelope';
 
 const noRedis = redisBinary ? undefined : missingMessage('redis-server', 'redis-server');
@@ -53,9 +53,9 @@ describe('Redis stopped in the middle of a build', { skip: noRedis }, () => {
 
   test('the build succeeds, the errors are counted, the circuit opens, and the local results stay', async () => {
     const build = m.build({}, ['-j1']);
-    await poll('the build to reach its gate', 60_000, () => (fs.existsSync(path.join(m.project, 'waiting')) ? true : undefined));
+    await waitFor(() => fs.existsSync(path.join(m.project, 'waiting')), { timeoutMs: 60_000, what: 'the build to reach its gate' });
     // the first object's upload runs after its compile answered: let it land before the stop
-    await poll('the first object to reach Redis', 30_000, () => (m.remoteTier().writes >= 1 ? true : undefined));
+    await waitFor(() => m.remoteTier().writes >= 1, { timeoutMs: 30_000, what: 'the first object to reach Redis', state: () => m.remoteTier() });
     await redis.stop();
     fs.writeFileSync(path.join(m.project, 'go'), '');
     await build;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TierSnapshot } from '../wrapper/contract/stats';
 import { clean, machine, OBJECT_COUNT, settle, type Machine } from './support/remoteMachine';
 import {
   memcachedBinary,
@@ -83,7 +84,7 @@ for (const backend of backends) {
 }
 
 /** One machine builds once; the stats row of its remote tier after its writes finished. */
-async function buildOnce(name: string, remote: string, env: Record<string, string> = {}): Promise<{ m: Machine; remote: Record<string, any> }> {
+async function buildOnce(name: string, remote: string, env: Record<string, string> = {}): Promise<{ m: Machine; remote: TierSnapshot }> {
   const m = machine(name, remote, env);
   try {
     await m.build();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { StatsSnapshot, TierSnapshot } from '../../wrapper/contract/stats';
 import { createSandbox, runWithTimeout, warmccBin, writeFiles, type WarmccSandbox } from './warmccEnv';
 
 const SOURCES = 6;
@@ -33,10 +34,10 @@ export interface Machine {
   project: string;
   build(extraEnv?: Record<string, string>, makeArgs?: string[]): Promise<void>;
   objects(): Map<string, Buffer>;
-  stats(): Record<string, any>;
+  stats(): StatsSnapshot;
   /** the stats rows of the local tier and of the (one) remote tier */
-  localTier(): Record<string, any>;
-  remoteTier(): Record<string, any>;
+  localTier(): TierSnapshot;
+  remoteTier(): TierSnapshot;
 }
 
 /** `extraFiles` are added to (or replace files of) the project. */
@@ -69,8 +70,8 @@ export function machine(name: string, remote: string | undefined, extraEnv: Reco
   return result;
 }
 
-function tierRow(stats: Record<string, any>, local: boolean): Record<string, any> {
-  const tiers = stats.tiers as Record<string, any>[];
+function tierRow(stats: StatsSnapshot, local: boolean): TierSnapshot {
+  const tiers = stats.tiers;
   assert.equal(tiers.length, 2, `local disk and one remote tier (have ${tiers.map((t) => t.name).join(', ')})`);
   return tiers[local ? 0 : 1]!;
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from './poll';
 import { which } from './warmccEnv';
 
 export interface RunningServer {
@@ -25,21 +26,24 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string, log: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${log()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, log: () => string): Promise<void> {
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${log()}`);
+      return accepts(port);
+    },
+    { timeoutMs: 15_000, what: `${what} to listen on ${port}`, state: () => `its output: ${log()}` },
+  );
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
