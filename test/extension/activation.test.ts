@@ -14,7 +14,7 @@ describe('activation', () => {
     const events: string[] = warmcc.packageJSON.activationEvents ?? [];
     assert.ok(events.includes('workspaceContains:**/Makefile'), `activationEvents: ${events.join(', ')}`);
     // not calling activate(): the workspaceContains events must do it
-    await waitFor('the extension to activate by itself', 20_000, () => warmcc.isActive);
+    await waitFor(() => warmcc.isActive, { timeoutMs: 20_000, what: 'the extension to activate by itself' });
     assert.ok(warmcc.exports?.server, 'activate() returned { server }');
   });
 

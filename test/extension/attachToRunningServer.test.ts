@@ -23,7 +23,7 @@ describe('attaching to a running server', () => {
     await vscode.commands.executeCommand('warmcc.restartServer');
     if (started !== undefined) {
       const pid = started;
-      await waitFor(`the terminal-started server ${pid} to exit`, 10_000, () => !isAlive(pid));
+      await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, what: `the terminal-started server ${pid} to exit` });
     }
   });
 

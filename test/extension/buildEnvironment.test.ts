@@ -52,7 +52,7 @@ describe('build environment', () => {
     });
     try {
       execution = await vscode.tasks.executeTask(task);
-      await waitFor(`the task '${task.name}' to end`, 45_000, () => ended);
+      await waitFor(() => ended, { timeoutMs: 45_000, what: `the task '${task.name}' to end` });
       return exitCode;
     } finally {
       subscription.dispose();
@@ -75,7 +75,7 @@ describe('build environment', () => {
     assert.ok(built.compileRequests - initial.compileRequests >= 2, 'the compiles went through the server (masquerade PATH + WARMCC_SOCKET)');
     // the server stores entries after replying: a rebuild must find both
     const misses = built.cacheMisses - initial.cacheMisses;
-    await waitFor(`the ${misses} entries of the first build to be stored`, 10_000, async () => (await server.refresh()).cacheEntries >= initial.cacheEntries + misses);
+    await waitFor(async () => (await server.refresh()).cacheEntries >= initial.cacheEntries + misses, { timeoutMs: 10_000, what: `the ${misses} entries of the first build to be stored`, state: () => server.snapshot?.cacheEntries });
 
     execFileSync('make', ['clean'], { cwd: workspace, stdio: 'ignore' });
     assert.equal(fs.existsSync(path.join(workspace, 'main.o')), false);
@@ -96,7 +96,7 @@ describe('build environment', () => {
       shellArgs: ['-c', `printf '%s\\n' "$WARMCC_SOCKET" "$PATH" "$CMAKE_C_COMPILER_LAUNCHER" "$CMAKE_CXX_COMPILER_LAUNCHER" > '${out}.tmp' && mv '${out}.tmp' '${out}'`],
     });
     try {
-      await waitFor(`the terminal to write ${out}`, 20_000, () => fs.existsSync(out));
+      await waitFor(() => fs.existsSync(out), { timeoutMs: 20_000, what: `the terminal to write ${out}` });
       const [socket, pathVariable, cLauncher, cxxLauncher] = fs.readFileSync(out, 'utf8').split('\n');
       assert.equal(socket, server.socketPath, 'WARMCC_SOCKET');
       const first = pathVariable!.split(':')[0]!;

@@ -9,6 +9,11 @@ import * as vscode from 'vscode';
 import type { WarmccExtensionApi } from '../../extension/extension';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
 import type { StatsSnapshot } from '../../wrapper/contract/stats';
+import { waitFor } from '../support/poll';
+
+// the one poll helper of the tests (bundled into each *.test.js like this file); for a
+// vscode.Event that signals a change, pass it as wakeOn
+export { macrotaskTurns, waitFor } from '../support/poll';
 
 export const EXTENSION_ID = 'warmcc.warmcc';
 
@@ -39,38 +44,8 @@ export function clientPath(): string {
   return path.join(extension().extensionPath, 'bin', 'warmcc');
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Resolves once check() returns a value other than undefined/false, re-checking on each event
- * fired by `on` and every 50 ms; rejects after ms, naming what it waited for.
- */
-export async function waitFor<T>(what: string, ms: number, check: () => T | undefined | false | Promise<T | undefined | false>, on?: vscode.Event<unknown>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let wake: (() => void) | undefined;
-  const subscription = on?.(() => wake?.());
-  try {
-    for (;;) {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(50, left));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  } finally {
-    subscription?.dispose();
-  }
-}
-
 export function waitForState(server: WorkspaceServer, state: WorkspaceServer['state'], ms = 15_000): Promise<true> {
-  return waitFor(`server state '${state}' (it is '${server.state}')`, ms, () => server.state === state, server.onDidChange);
+  return waitFor(() => server.state === state, { timeoutMs: ms, what: `server state '${state}'`, state: () => server.state, wakeOn: server.onDidChange });
 }
 
 /** the running workspace server's pid (waits for `running` first, e.g. after an earlier test's crash) */

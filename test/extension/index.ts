@@ -1,6 +1,9 @@
 /// <reference types="mocha" />
 // The test entry VS Code loads in the extension host (--extensionTestsPath): runs mocha (bdd:
-// describe/it) over the bundled *.test.js files next to it. The window exits with run()'s outcome.
+// describe/it) over the bundled *.test.js files next to it, then one check of its own in a
+// root-level after-all hook (which mocha runs after every test of every file): no promise
+// rejection from the extension went unhandled in the extension host while the suite ran; its
+// failure counts as a failed test. The window exits with run()'s outcome.
 //
 // Counts are reported twice for test/vscode/runExtensionTests.mjs: as JSON in the file named by
 // WARMCC_EXTENSION_TEST_RESULTS (the host runs on this machine), and as one console line
@@ -12,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
+import { macrotaskTurns } from '../support/poll';
 
 export interface ExtensionTestResults {
   passed: number;
@@ -55,6 +59,30 @@ function quietError(message: string): Error {
   return error;
 }
 
+/**
+ * Records unhandled promise rejections from the extension (its bundle, or a message naming
+ * warmcc) from now on. Registered before any test file loads, so it sees the whole suite.
+ */
+function watchUnhandledRejections(): { unhandled: string[]; dispose(): void } {
+  const unhandled: string[] = [];
+  const listener = (reason: unknown): void => {
+    const text = reason instanceof Error ? `${reason.message}\n${reason.stack ?? ''}` : String(reason);
+    if (/dist[\\/]extension\.js|warmcc/i.test(text)) unhandled.push(text.split('\n').slice(0, 6).join('\n'));
+  };
+  process.on('unhandledRejection', listener);
+  return { unhandled, dispose: () => process.off('unhandledRejection', listener) };
+}
+
+/** The suite's last check: a root-level after-all hook runs once every file's tests are done. */
+function addHygieneCheck(mocha: Mocha, rejections: { unhandled: string[] }): void {
+  mocha.suite.afterAll('extension host hygiene: no unhandled promise rejection came from the extension during the suite', async () => {
+    // Node reports a rejection once the tick it happened in is over: let the loop turn
+    await macrotaskTurns(2);
+    if (rejections.unhandled.length) throw new Error(`unhandled rejections:\n${rejections.unhandled.join('\n---\n')}`);
+    console.log('  extension host hygiene: no unhandled promise rejection came from the extension');
+  });
+}
+
 function runMocha(): Promise<void> {
   const mocha = new Mocha({
     ui: 'bdd',
@@ -65,6 +93,9 @@ function runMocha(): Promise<void> {
   });
   const files = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
   for (const name of files) mocha.addFile(path.join(__dirname, name));
+  // before mocha.run() loads the files: the listener sees everything they do
+  const rejections = watchUnhandledRejections();
+  addHygieneCheck(mocha, rejections);
 
   const results: ExtensionTestResults = { passed: 0, failed: 0, skipped: 0, files, failures: [], durationMs: 0 };
   const started = Date.now();
@@ -80,6 +111,7 @@ function runMocha(): Promise<void> {
     try {
       runner = mocha.run();
     } catch (error) {
+      rejections.dispose();
       // a test file that throws while loading: counted as one failure
       console.error(`error loading the test files: ${(error as Error)?.stack ?? error}`);
       results.failed++;
@@ -95,6 +127,7 @@ function runMocha(): Promise<void> {
       results.failures.push({ title: test.fullTitle(), error: String(error?.stack ?? error) });
     });
     runner.on('end', () => {
+      rejections.dispose();
       report();
       if (results.failed > 0) reject(quietError(`${results.failed} extension test(s) failed`));
       else if (results.passed === 0) reject(quietError('no extension test ran'));

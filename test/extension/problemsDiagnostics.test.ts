@@ -27,7 +27,10 @@ describe('diagnostics in the Problems view', () => {
   const uri = (name: string): vscode.Uri => vscode.Uri.file(file(name));
   const warmccDiagnostics = (name: string): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri(name)).filter((d) => d.source === 'warmcc');
 
-  /** compiles through the workspace server and resolves with the compiled notification for it */
+  /** compiles through the workspace server and resolves with the compiled notification for it,
+   *  once that notification has been dispatched to every listener: the Problems feature
+   *  (extension/diagnostics.ts) updates its collection synchronously in its listener, so what
+   *  this compile changes in vscode.languages.getDiagnostics is there when this resolves */
   async function compile(source: string, expectCode = 0): Promise<{ result: RunResult; event: CompiledNotification }> {
     const object = source.replace(/\.c$/, '.o');
     let received: CompiledNotification | undefined;
@@ -37,7 +40,7 @@ describe('diagnostics in the Problems view', () => {
     try {
       const result = await runClient(server, ['gcc', '-Wall', '-c', source, '-o', object], scratch.dir);
       assert.equal(result.code, expectCode, `gcc ${source}: exit ${result.code}: ${result.stderr}`);
-      const event = await waitFor(`warmcc/compiled for ${source}`, 10_000, () => received, server.onDidCompile);
+      const event = await waitFor(() => received, { timeoutMs: 10_000, what: `warmcc/compiled for ${source}`, wakeOn: server.onDidCompile });
       return { result, event };
     } finally {
       subscription.dispose();
@@ -46,10 +49,13 @@ describe('diagnostics in the Problems view', () => {
 
   /** waits until the file's warmcc diagnostics satisfy check (the collection is set right after the notification) */
   function diagnosticsOf(name: string, what: string, check: (diagnostics: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
-    return waitFor(`${name}: ${what} (now ${JSON.stringify(warmccDiagnostics(name).map((d) => d.message))})`, 10_000, () => {
-      const diagnostics = warmccDiagnostics(name);
-      return check(diagnostics) ? diagnostics : undefined;
-    }, vscode.languages.onDidChangeDiagnostics);
+    return waitFor(
+      () => {
+        const diagnostics = warmccDiagnostics(name);
+        return check(diagnostics) ? diagnostics : undefined;
+      },
+      { timeoutMs: 10_000, what: `${name}: ${what}`, state: () => warmccDiagnostics(name).map((d) => d.message), wakeOn: vscode.languages.onDidChangeDiagnostics },
+    );
   }
 
   it('shows a warning, keeps it when a cache hit replays it, and clears it when the source compiles clean', async () => {
@@ -68,10 +74,13 @@ describe('diagnostics in the Problems view', () => {
 
     // the same compile again: a hit, whose replayed stderr carries the warning (the server
     // stores an entry after replying: wait for it)
-    const stored = await waitFor('the cache entry of warn.c', 10_000, async () => {
-      const snapshot = await server.refresh();
-      return snapshot.cacheEntries > entriesBefore && snapshot;
-    });
+    const stored = await waitFor(
+      async () => {
+        const snapshot = await server.refresh();
+        return snapshot.cacheEntries > entriesBefore && snapshot;
+      },
+      { timeoutMs: 10_000, what: 'the cache entry of warn.c', state: () => ({ cacheEntries: server.snapshot?.cacheEntries, entriesBefore }) },
+    );
     const hitsBefore = stored.cacheHits;
     fs.rmSync(file('warn.o'));
     const again = await compile('warn.c');
@@ -112,8 +121,8 @@ describe('diagnostics in the Problems view', () => {
       assert.ok(event.diagnostics.some((d) => d.file === file('shared.h') && /unused_in_header/.test(d.message)), `${event.source} reported the header warning`);
     }
     const inHeader = await diagnosticsOf('shared.h', 'the header warning', (d) => d.length > 0);
-    // give a duplicate the chance to show up before counting
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // both compiles' notifications are processed (compile() resolved after each): a duplicate
+    // from the second report would be in the collection now
     assert.equal(warmccDiagnostics('shared.h').length, 1, `header diagnostics: ${JSON.stringify(warmccDiagnostics('shared.h').map((d) => d.message))}`);
     assert.equal(inHeader[0]!.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(inHeader[0]!.range.start.line, 0);
@@ -122,8 +131,9 @@ describe('diagnostics in the Problems view', () => {
 
     // one source fixed: the other still reports it; both fixed: gone
     fs.writeFileSync(file('shared.h'), 'static inline int helper(void) { return 1; }\n');
-    await compile('one.c');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const oneFixed = await compile('one.c');
+    // the step is processed: one.c's notification (reporting nothing) has been handled
+    assert.deepEqual(oneFixed.event.diagnostics, [], 'one.c now compiles clean');
     assert.equal(warmccDiagnostics('shared.h').length, 1, 'two.c\'s compile still reports the header warning');
     await compile('two.c');
     await diagnosticsOf('shared.h', 'no diagnostics', (d) => d.length === 0);

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
-import { canConnect, isAlive, procEnviron, procStat, runningServerPid, waitFor, waitForState, workspaceServer } from './helpers';
+import { canConnect, isAlive, macrotaskTurns, procEnviron, procStat, runningServerPid, waitFor, waitForState, workspaceServer } from './helpers';
 
 /** inodes of the pipes and sockets a process has open ("pipe:[123]" -> "pipe:[123]") */
 function pipesAndSockets(pid: number | 'self'): Set<string> {
@@ -58,10 +58,13 @@ describe('server commands', () => {
     await vscode.commands.executeCommand('warmcc.stopServer');
     assert.equal(server.state, 'stopped');
     assert.equal(await canConnect(server.socketPath), false, `${server.socketPath} still accepts connections`);
-    await waitFor(`server ${pid} to exit`, 10_000, () => !isAlive(pid));
-    // a user stop is final: no re-attach poll and no auto start bring it back by themselves
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, what: `server ${pid} to exit` });
+    // a user stop is final: nothing brings the server back by itself. The last thing the stop
+    // causes here is the closing of the extension's connection, which the kernel has signalled by
+    // the time the process is gone: once the event loop has turned over it, it has been handled
+    await macrotaskTurns();
     assert.equal(server.state, 'stopped');
+    assert.equal(await canConnect(server.socketPath), false, 'and no server came back on the socket');
   });
 
   it('warmcc.startServer starts a new server, started clean', async () => {
@@ -83,7 +86,7 @@ describe('server commands', () => {
     const pid = server.snapshot?.serverPid;
     assert.ok(pid && isAlive(pid), `server pid ${pid} is alive`);
     assert.notEqual(pid, before, 'a new server process');
-    await waitFor(`the old server ${before} to exit`, 10_000, () => !isAlive(before));
+    await waitFor(() => !isAlive(before), { timeoutMs: 10_000, what: `the old server ${before} to exit` });
     assertStartedClean(server, pid);
   });
 

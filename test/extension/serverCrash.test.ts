@@ -48,7 +48,7 @@ describe('a crashing server', () => {
   async function crash(): Promise<number> {
     const pid = await runningServerPid(server);
     process.kill(pid, 'SIGKILL');
-    await waitFor(`server ${pid} to die`, 5000, () => !isAlive(pid));
+    await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, what: `server ${pid} to die` });
     await waitForState(server, 'stopped', 10_000);
     return pid;
   }

@@ -44,7 +44,7 @@ describe('stats through the language client', () => {
     const initial = await server.refresh();
     await compileOnce('counted.c', 'int counted(void) { return 7; }\n');
     // settle: the server stores the entry after replying
-    await waitFor('the cache entry to be stored', 10_000, async () => (await server.refresh()).cacheEntries > initial.cacheEntries);
+    await waitFor(async () => (await server.refresh()).cacheEntries > initial.cacheEntries, { timeoutMs: 10_000, what: 'the cache entry to be stored', state: () => server.snapshot?.cacheEntries });
     const viaClient = await server.refresh();
     const viaCli = cliStats(server);
     assert.equal(viaClient.compileRequests, initial.compileRequests + 1);
@@ -68,10 +68,13 @@ describe('stats through the language client', () => {
       const subscription = server.onDidChange(() => changes++);
       try {
         await compileOnce('pushed.c', 'int pushed(void) { return 8; }\n');
-        const snapshot = await waitFor('a pushed snapshot counting the compile', 5000, () => {
-          const latest = server.snapshot;
-          return latest && latest.compileRequests > requests ? latest : undefined;
-        }, server.onDidChange);
+        const snapshot = await waitFor(
+          () => {
+            const latest = server.snapshot;
+            return latest && latest.compileRequests > requests ? latest : undefined;
+          },
+          { timeoutMs: 10_000, what: 'a pushed snapshot counting the compile', state: () => server.snapshot?.compileRequests, wakeOn: server.onDidChange },
+        );
         assert.equal(snapshot.compileRequests, requests + 1);
         assert.ok(changes > 0, 'onDidChange fired');
       } finally {
