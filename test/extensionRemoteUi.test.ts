@@ -15,7 +15,8 @@ import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeSer
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type Workbench } from './vscode/workbenchPage';
 import { missingMessage, redisBinary, startRedis, type RunningServer } from './support/remoteServers';
-import { cleanEnv, poll } from './support/warmccEnv';
+import { waitFor } from './support/poll';
+import { cleanEnv, STATS_JSON_ARGS, statsFrom } from './support/warmccEnv';
 
 const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
 const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
@@ -61,10 +62,10 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
   });
 
   it('passes the setting to the server, and the panel shows the tier with the numbers the server reports', async () => {
-    const servers = await poll('the extension to start its warmcc server', 2 * UI_TIMEOUT_MS, () => {
+    const servers = await waitFor(() => {
       const found = workbench.warmccServers();
-      return found.length ? found : undefined;
-    });
+      return found.length > 0 && found;
+    }, { timeoutMs: 2 * UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' });
     const server = servers[0]!;
     assert.equal(server.env.WARMCC_REMOTE, remoteUrl, 'the setting reaches the server as WARMCC_REMOTE');
     // preprocessor mode (warmcc.mode): one stored entry per object, no manifests beside them
@@ -73,13 +74,13 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
 
     const make = spawnSync('make', [`CC=${warmccBin} gcc`], { cwd: folder, env: buildEnv, encoding: 'utf8', timeout: 180_000 });
     assert.equal(make.status, 0, `make failed: ${make.stderr}`);
-    const stats = () => JSON.parse(spawnSync(warmccBin, ['-s', '--stats-format', 'json'], { env: buildEnv, encoding: 'utf8' }).stdout);
+    const stats = () => statsFrom(spawnSync(warmccBin, STATS_JSON_ARGS, { env: buildEnv, encoding: 'utf8' }));
     // remote writes happen after the compiles answered
-    const s = await poll('both results written to Redis', UI_TIMEOUT_MS, () => {
+    const s = await waitFor(() => {
       const current = stats();
-      return current.tiers?.[1]?.writes === 2 ? current : undefined;
-    });
-    const remote = s.tiers[1];
+      return current.tiers[1]?.writes === 2 && current;
+    }, { timeoutMs: UI_TIMEOUT_MS, what: 'both results written to Redis', state: () => stats().tiers });
+    const remote = s.tiers[1]!;
     assert.equal(remote.name, `redis://***@127.0.0.1:${redis.port}/0`);
 
     await workbench.runCommand('warmcc: Show Stats');

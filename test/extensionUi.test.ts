@@ -17,7 +17,9 @@ import { pathToFileURL } from 'node:url';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type WarmccServerProcess, type Workbench } from './vscode/workbenchPage';
-import { cleanEnv, poll } from './support/warmccEnv';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
+import { waitFor } from './support/poll';
+import { cleanEnv, STATS_JSON_ARGS, statsFrom } from './support/warmccEnv';
 
 const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
 const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
@@ -36,38 +38,14 @@ function codeServerUnavailable(): string | false {
 const skipReason = codeServerUnavailable();
 if (skipReason) process.stderr.write(`extensionUi.test.ts: skipped: ${skipReason}\n`);
 
-
-interface Stats {
-  cacheHits: number;
-  cacheMisses: number;
-  directHits: number;
-  preprocessedHits: number;
-  compileRequests: number;
-  hitRate: number;
-  cacheEntries: number;
-  serverPid: number;
-  socketPath: string;
-  recent: { file: string; outcome: string }[];
-}
+/** what the panel is compared with: a subset of `warmcc -s --stats-format json` */
+type Stats = Pick<StatsSnapshot, 'cacheHits' | 'cacheMisses' | 'directHits' | 'preprocessedHits' | 'compileRequests' | 'hitRate' | 'cacheEntries' | 'serverPid' | 'recent'>;
 
 /** extension/workspaceServer.ts windowSocketPath() (wrapper/contract/socketPath.ts) for a window on one folder, in this run's XDG_RUNTIME_DIR */
 function expectedWorkspaceSocket(folder: string, runtimeDir: string): string {
   // vscode.Uri.file(folder).toString(): file:///abs/path, percent-encoded like a file URL
   const identity = pathToFileURL(folder).href;
   return path.join(runtimeDir, 'warmcc', `ws-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}.sock`);
-}
-
-/** Retries an assertion until it passes; after timeoutMs its last failure is the test's. */
-async function eventually(timeoutMs: number, check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout: 10 * 60_000 }, () => {
@@ -83,11 +61,7 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
     return buildEnv;
   };
   const warmcc = (args: string[]) => spawnSync(warmccBin, args, { env: requireBuildEnv(), encoding: 'utf8', timeout: 120_000 });
-  const stats = (): Stats => {
-    const result = warmcc(['-s', '--stats-format', 'json']);
-    assert.equal(result.status, 0, `warmcc -s failed: ${result.stderr}`);
-    return JSON.parse(result.stdout) as Stats;
-  };
+  const stats = (): Stats => statsFrom(warmcc(STATS_JSON_ARGS));
   const make = (...args: string[]) => {
     const result = spawnSync('make', [`CC=${warmccBin} gcc`, ...args], { cwd: folder, env: requireBuildEnv(), encoding: 'utf8', timeout: 180_000 });
     assert.equal(result.status, 0, `make ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
@@ -122,10 +96,10 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
   });
 
   it("runs one server for the workspace, on the workspace's socket in the run's XDG_RUNTIME_DIR", async () => {
-    const servers = await poll('the extension to start its warmcc server', UI_TIMEOUT_MS, () => {
+    const servers = await waitFor(() => {
       const found = workbench.warmccServers();
-      return found.length ? found : undefined;
-    });
+      return found.length > 0 && found;
+    }, { timeoutMs: UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' });
     assert.equal(servers.length, 1, `servers of this window: ${JSON.stringify(servers.map(({ pid, socket }) => ({ pid, socket })))}`);
     server = servers[0]!;
     assert.equal(path.resolve(server.script), path.join(repoRoot, 'dist', 'server.js'));
@@ -175,10 +149,12 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
     // the recent compiles: the server's list, newest first, each with its outcome
     const rows = tile('recent').locator('tbody tr');
     const expectedRecent = s.recent.slice(-20).reverse().map((entry) => `${entry.file} ${entry.outcome}`);
-    await eventually(UI_TIMEOUT_MS, async () => {
-      const shown = await rows.evaluateAll((trs) => trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`));
-      assert.deepEqual(shown, expectedRecent, 'the recent compiles table');
-    });
+    const shownRecent = (): Promise<string[]> => rows.evaluateAll((trs) => trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`));
+    let shown: string[] = [];
+    await waitFor(async () => {
+      shown = await shownRecent();
+      return JSON.stringify(shown) === JSON.stringify(expectedRecent);
+    }, { timeoutMs: UI_TIMEOUT_MS, what: `the recent compiles table to show ${JSON.stringify(expectedRecent)}`, state: () => shown, intervalMs: 200 });
     for (const file of ['main.c', 'greet.c']) {
       for (const outcome of ['hit', 'miss']) {
         assert.ok(expectedRecent.some((row) => row.endsWith(`${file} ${outcome}`)), `a ${outcome} of ${file} in the recent compiles: ${JSON.stringify(expectedRecent)}`);

@@ -18,7 +18,8 @@ import { after, before, describe, it } from 'node:test';
 import { makeTemporaryDir, removeTemporaryDir, repoRoot } from './vscode/codeServer';
 import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type Workbench } from './vscode/workbenchPage';
-import { cleanEnv, poll } from './support/warmccEnv';
+import { waitFor } from './support/poll';
+import { cleanEnv, STATS_JSON_ARGS, statsFrom } from './support/warmccEnv';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -258,7 +259,7 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.equal(fs.existsSync(path.join(installed, 'bin', 'masq')), false, 'no masquerade dir in the installed extension');
   });
 
-  it('runs the installed client: --version, then a compile through its own bundled server (miss, then hit)', { skip: skipReason }, () => {
+  it('runs the installed client: --version, then a compile through its own bundled server (miss, then hit)', { skip: skipReason }, async () => {
     assert.ok(installed, 'the extension was installed');
     const client = path.join(installed, 'bin', 'warmcc');
     const version = spawnSync(client, ['--version'], { env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
@@ -278,11 +279,7 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     const standalone: { env: Record<string, string>; pid?: number } = { env };
     standaloneServers.push(standalone);
     const run = (args: string[]) => spawnSync(client, args, { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
-    const stats = () => {
-      const result = run(['-s', '--stats-format', 'json']);
-      assert.equal(result.status, 0, `warmcc -s failed: ${result.stderr}`);
-      return JSON.parse(result.stdout) as { cacheHits: number; cacheMisses: number; serverPid: number };
-    };
+    const stats = () => statsFrom(run(STATS_JSON_ARGS));
 
     const first = run(['gcc', '-c', 'x.c', '-o', 'x.o']);
     assert.equal(first.status, 0, `first compile failed: ${first.stderr}`);
@@ -304,8 +301,7 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.match(fs.readFileSync(env.WARMCC_LOG, 'utf8'), /entries: lz4\b/);
 
     assert.equal(run(['--stop-server']).status, 0);
-    for (let i = 0; i < 100 && isAlive(cold.serverPid); i++) spawnSync('sleep', ['0.05']);
-    assert.equal(isAlive(cold.serverPid), false, 'the installed server stopped');
+    await waitFor(() => !isAlive(cold.serverPid), { timeoutMs: 10_000, what: `the installed server ${cold.serverPid} to stop after --stop-server` });
   });
 
   it('activates in VS Code from the extensions dir and makes its masquerade links to the installed client', { skip: skipReason }, async () => {
@@ -320,10 +316,10 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.doesNotMatch(await workbench.page.title(), /Extension Development Host/);
 
     // the window's server is the installed one
-    const servers = await poll('the installed extension to start its server', UI_TIMEOUT_MS, () => {
+    const servers = await waitFor(() => {
       const found = workbench!.warmccServers();
-      return found.length ? found : undefined;
-    });
+      return found.length > 0 && found;
+    }, { timeoutMs: UI_TIMEOUT_MS, what: 'the installed extension to start its server' });
     assert.equal(servers.length, 1);
     windowServerPid = servers[0]!.pid;
     assert.equal(path.resolve(servers[0]!.script), path.join(installed, 'dist', 'server.js'));

@@ -1,7 +1,7 @@
 // Runs a real VS Code for the extension's tests: code-server (VS Code 1.100.3 with a Node extension
 // host, installed by installCodeServer.mjs) on a free 127.0.0.1 port with fresh user data, and a
 // headless Debian Chromium through playwright-core as its window. Why it is done this way:
-// /work/shared/docs/vscode-testing.md.
+// docs/vscode-testing.md in the shared folder beside the checkout (../shared, when present).
 //
 // Every process started here is stopped by stop()/close(), by a watchdog, and, as a last resort,
 // when this Node process exits: code-server runs in its own process group, killed as a whole, and
@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { waitFor, WaitTimeoutError } from '../support/poll';
 import { chromiumPath, ensureCodeServer, repoRoot } from './installCodeServer.mjs';
 
 export { repoRoot };
@@ -111,14 +112,16 @@ function killPid(pid: number, signal: NodeJS.Signals) {
 
 /** SIGTERM to every process of the run, SIGKILL to those still there after graceMs. */
 async function stopProcessesOfRun(runId: string, graceMs = 3000): Promise<void> {
-  let pids = processesOfRun(runId);
+  const pids = processesOfRun(runId);
   for (const pid of pids) killPid(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.length && Date.now() < deadline) {
-    await sleep(100);
-    pids = pids.filter((pid) => isAlive(pid));
+  const alive = () => pids.filter((pid) => isAlive(pid));
+  try {
+    await waitFor(() => alive().length === 0, { timeoutMs: graceMs, what: `processes of run ${runId} to exit on SIGTERM`, intervalMs: 100, state: alive });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    // the grace is over: SIGKILL below
   }
-  for (const pid of pids) killPid(pid, 'SIGKILL');
+  for (const pid of alive()) killPid(pid, 'SIGKILL');
 }
 
 function isAlive(pid: number): boolean {
@@ -202,7 +205,6 @@ function healthz(origin: string): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A time limit for Promise.race: does not keep the process alive once the race is decided. */
 const limit = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -312,12 +314,16 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
     },
   };
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (exited) break;
-    if (await healthz(origin)) return server;
-    await sleep(100);
-  }
+  // up once /healthz answers; an exit (e.g. EADDRINUSE) ends the wait at once
+  const outcome = await waitFor(async (): Promise<'up' | 'exited' | false> => (exited ? 'exited' : (await healthz(origin)) && 'up'), {
+    timeoutMs: options.startTimeoutMs ?? 30_000,
+    what: `code-server to answer ${origin}/healthz`,
+    intervalMs: 100,
+  }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return 'timed out' as const;
+    throw error;
+  });
+  if (outcome === 'up') return server;
   await server.stop();
   if (/EADDRINUSE/.test(output)) return 'port-taken';
   throw new Error(`code-server did not answer ${origin}/healthz ${exited ? `(it exited with ${child.exitCode ?? child.signalCode})` : 'in time'}; its output:\n${output}`);

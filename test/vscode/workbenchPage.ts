@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import { waitFor } from '../support/poll';
 import { closeQuietly, launchBrowser, makeTemporaryDir, processesOfRun, removeTemporaryDir, repoRoot, startCodeServer, type CodeServer } from './codeServer';
 
 export const screenshotDir = path.join(repoRoot, 'test-output', 'screenshots');
@@ -102,17 +103,18 @@ export async function waitForText(locator: Locator, pattern: RegExp | string, { 
   const matches = (text: string) => (typeof pattern === 'string' ? text === pattern : pattern.test(text));
   const deadline = Date.now() + timeoutMs;
   let last: string | undefined;
-  for (;;) {
-    try {
-      last = (await locator.first().innerText({ timeout: Math.max(1, Math.min(2000, deadline - Date.now())) })).trim();
-      if (matches(last)) return last;
-    } catch {
-      // not there (yet)
-    }
-    if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`waitForText: ${what} did not show ${pattern} within ${timeoutMs} ms (it shows ${last === undefined ? 'nothing: not found' : JSON.stringify(last)})`);
+  const shown = await waitFor(
+    async () => {
+      try {
+        last = (await locator.first().innerText({ timeout: Math.max(1, Math.min(2000, deadline - Date.now())) })).trim();
+      } catch {
+        return undefined; // not there (yet)
+      }
+      return matches(last) && { text: last };
+    },
+    { timeoutMs, what: `${what} to show ${pattern}`, intervalMs: 100, state: () => (last === undefined ? 'nothing: not found' : JSON.stringify(last)) },
+  );
+  return shown.text;
 }
 
 function escapeRegExp(text: string): string {
