@@ -1,7 +1,7 @@
 // Installs the VS Code the extension tests run in: code-server (VS Code with a Node extension host,
 // served to a headless Chromium) from the npm registry, into its own prefix <repo>/.vscode-test/code-server,
 // apart from the project's dependencies. Idempotent: a finished install is recognised by a marker
-// and skipped in milliseconds. See /work/shared/docs/vscode-testing.md for why each step is needed.
+// and skipped in milliseconds. See docs/vscode-testing.md in the shared folder beside the checkout (../shared) for why each step is needed.
 //
 //   node test/vscode/installCodeServer.mjs          install if needed, print the binary's version
 //   import { ensureCodeServer } from './installCodeServer.mjs'
