@@ -1,7 +1,7 @@
 // Measures direct-mode manifest encodings (docs/architecture.md, "Direct mode"): size, encode and
 // decode time of real manifests. Builds them the way the server does — `g++ -E` of sources of
 // the generated bench project, include files from its line markers, the compiler's search path,
-// buildManifestEntry — for one entry and for 16 entries (the cap; 16 sources' include sets
+// newManifestEntry — for one entry and for 16 entries (the cap; 16 sources' include sets
 // stand in for 16 edits of one source).
 //   node --import tsx bench/manifestCodecs.ts [--rounds N]
 
@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { includedFiles } from '../wrapper/direct/lineMarkers';
 import { includeSearchPath } from '../wrapper/direct/includeSearchPath';
-import { buildManifestEntry, compactManifest, decodeManifest, encodeManifest, expandManifest, type Manifest, type ManifestEntry } from '../wrapper/direct/manifest';
+import type { Manifest, ManifestEntry } from '../wrapper/direct/manifest';
+import { newManifestEntry } from '../wrapper/direct/manifestEntry';
+import { compactManifest, decodeManifest, encodeManifest, expandManifest } from '../wrapper/direct/manifestFormat';
 import { generateProject } from './generateProject';
 import { medianMs } from './timing';
 
@@ -29,7 +31,7 @@ async function realEntries(dir: string, count: number): Promise<ManifestEntry[]>
     const preprocessed = execFileSync('g++', [...FLAGS, '-E', source], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
     const sourcePath = path.join(dir, source);
     const includes = includedFiles(preprocessed, dir).filter((include) => include.file !== sourcePath);
-    const entry = buildManifestEntry(sourcePath, includes, searchPath, index.toString(16).padStart(64, '0'), false);
+    const entry = newManifestEntry(sourcePath, includes, searchPath, index.toString(16).padStart(64, '0'), false);
     if (typeof entry === 'string') throw new Error(`${source}: ${entry}`);
     return entry;
   });

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { rewritePathArgs } from '../wrapper/compilers/argParser';
 import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/pipeline/baseDirs';
-import { decodeManifest, encodeManifest } from '../wrapper/direct/manifest';
+import { decodeManifest, encodeManifest } from '../wrapper/direct/manifestFormat';
 import { loadConfig, requestSwitches } from '../wrapper/config/config';
 import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 

@@ -196,7 +196,7 @@ export class Journal {
   }
 
   private defineIncludes(includes: [string, string][], define: (value: Definition) => string): string {
-    // the same list object again (compileTrace.ts hands direct hits' lists out once per entry)
+    // the same list object again (journalRecord.ts hands direct hits' lists out once per entry)
     const same = this.includeSetIdsByList.get(includes);
     if (same && this.defined.has(same)) return same;
     const json = JSON.stringify(includes);

@@ -1,7 +1,7 @@
 // JSON-RPC (LSP base protocol framing) on a server connection: management requests from the
 // CLI and the editor. `initialize`/`shutdown`/`exit` follow LSP so vscode-languageclient works.
 
-import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../contract/rpc';
 import type { StatsSnapshot } from '../contract/stats';
@@ -23,7 +23,8 @@ export interface ServerControl {
 /** at most one statsChanged notification per connection in this interval */
 const NOTIFY_INTERVAL_MS = 250;
 
-export function serveRpcConnection(socket: net.Socket, control: ServerControl): void {
+/** Serves JSON-RPC on a socket the server accepted, or on a connection a hit server relays. */
+export function serveRpcConnection(socket: Duplex, control: ServerControl): void {
   const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
   let initialized = false;
   let notifyTimer: NodeJS.Timeout | undefined;
