@@ -464,7 +464,7 @@ static int spawn_server(char *server_js)
 static int start_and_connect(int interactive)
 {
     char *failed = cat3(sock_path, ".failed", "");
-    if (!interactive && failed_recently(failed)) return -1;
+    if (!interactive && failed_recently(failed)) { free(failed); return -1; }
     if (sock_custom) {              /* one level of parent directory, 0700 */
         char *parent = cat3(sock_path, "", ""), *slash = strrchr(parent, '/');
         if (slash && slash != parent) { *slash = '\0'; mkdir(parent, 0700); }
@@ -474,6 +474,8 @@ static int start_and_connect(int interactive)
     if (access(server_js, R_OK) != 0) {
         refuse("server", server_js, "not found (is warmcc built?)");
         if (!interactive) mark_failed(failed);   /* warn once, not on every compile */
+        free(server_js);
+        free(failed);
         return -1;
     }
     long long deadline = now_ms() + start_timeout_ms();
@@ -497,6 +499,10 @@ static int start_and_connect(int interactive)
         flock(lfd, LOCK_UN);
         close(lfd);
     }
+    /* freed although we exit soon: LeakSanitizer (test/nativeClientSanitizers) stays quiet */
+    free(lock);
+    free(server_js);
+    free(failed);
     return fd;
 }
 
