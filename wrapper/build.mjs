@@ -79,10 +79,11 @@ function buildNativeClient(output) {
   try {
     compile(STRICT_C_FLAGS);
     return true;
-  } catch (strictError) {
+  } catch {
     try {
       compile([]);
-      console.warn(`warmcc build: the native client has warnings with '${cc}' (${STRICT_C_FLAGS.join(' ')} failed: ${strictError.message.split('\n')[0]}); built it without ${STRICT_C_FLAGS.join(' ')}. Please report them.`);
+      // the compiler printed its complaints above
+      console.warn(`warmcc build: '${cc}' rejects the native client with ${STRICT_C_FLAGS.join(' ')} (see above); built it without them. Please report the warnings.`);
       return true;
     } catch (error) {
       console.warn(`warmcc build: cannot compile the native client with '${cc}' (${error.message.split('\n')[0]});`);
