@@ -219,6 +219,11 @@ test('management commands: native ones answered, the rest handed to the Node CLI
   assert.match(version.stdout, /^warmcc \d+\.\d+\.\d+/);
   const socket = run(['--socket-path'], '--socket-path');
   assert.equal(socket.stdout, `${sandbox.socketPath}\n`);
+  const tooLong = run(['--socket-path'], '--socket-path with a path too long', { env: { WARMCC_SOCKET: `/${'x'.repeat(120)}` } });
+  assert.equal(tooLong.status, 1);
+  assert.match(tooLong.stderr, /too long for a Unix socket/);
+  const relative = run(['--socket-path'], '--socket-path with a relative WARMCC_SOCKET', { env: { WARMCC_SOCKET: 'rel/s.sock' } });
+  assert.equal(relative.stdout, `${fs.realpathSync(sandbox.dir)}/rel/s.sock\n`);
   const started = run(['--start-server'], '--start-server with a server running');
   assert.equal(started.status, 0, started.stderr);
   assert.match(started.stdout, /already running/);

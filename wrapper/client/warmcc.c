@@ -686,7 +686,6 @@ static int cmd_start_server(void)
 /* The socket this client would use, one line; creates nothing (no directory checks either). */
 static int cmd_socket_path(void)
 {
-    in_command = 1;
     int custom;
     char *path = socket_path_rule(&custom);
     if (!path) {
@@ -694,14 +693,15 @@ static int cmd_socket_path(void)
                         "unknown: %s\n", getenv("WARMCC_SOCKET"), strerror(errno));
         return 1;
     }
-    if (strlen(path) >= sizeof sock_path) {
+    /* the Node CLI refuses the same paths with the same words (wrapper/cli/main.ts) */
+    int too_long = strlen(path) >= sizeof sock_path;
+    if (too_long)
         fprintf(stderr, "warmcc: socket path %s is too long for a Unix socket (max 107 bytes)\n",
                 path);
-        return 1;
-    }
-    puts(path);
+    else
+        puts(path);
     free(path);
-    return 0;
+    return too_long;
 }
 
 static _Noreturn void run_cli(int argc, char **argv)
