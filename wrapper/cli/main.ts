@@ -1,5 +1,6 @@
 // `warmcc --<command>`: the management commands (sccache's spelling), in Node. The native client
-// hands every argument list that starts with '-' to this script; compiles never come here.
+// hands every argument list that starts with '-' to this script, except --start-server and
+// --socket-path, which it answers itself; compiles never come here.
 
 import * as net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -111,11 +112,14 @@ function parseCommandLine(args: string[]): CommandLine {
   return parsed;
 }
 
-/** The socket both clients use (wrapper/contract/socketPath.ts), or an error the kernel would
- *  give later: Linux's sun_path holds 107 bytes and a NUL. Same words as the native client. */
+/** Linux's sockaddr_un.sun_path: 108 bytes with the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** The socket both clients use (wrapper/contract/socketPath.ts), or the error the kernel would
+ *  give later, in the native client's words. */
 function usableSocketPath(): string {
   const found = socketPath(process.env, process.getuid?.() ?? 0, process.cwd());
-  if (Buffer.byteLength(found) > 107) throw new Error(`socket path ${found} is too long for a Unix socket (max 107 bytes)`);
+  if (Buffer.byteLength(found) > MAX_SOCKET_PATH_BYTES) throw new Error(`socket path ${found} is too long for a Unix socket (max ${MAX_SOCKET_PATH_BYTES} bytes)`);
   return found;
 }
 
