@@ -13,7 +13,7 @@ import { dependencyKey } from './modes/dependMode';
 import { lookUpManifest } from './modes/directMode';
 import { isManifestMode, modeFor } from './modes/mode';
 import { now, prepare, type PreparedCompile } from './prepare';
-import { journaled, recordManifestInBackground } from './record';
+import { record, recordManifestInBackground } from './record';
 import { restore } from './restore';
 import { announce, CLIENT_WENT_AWAY, replayed, type CompileReply } from './reply';
 import { InputStamps } from './inputStamps';
@@ -28,7 +28,7 @@ export async function handleCompileRequest(request: CompileRequest, context: Com
   try {
     const preparation = await prepare(request, context);
     const results: StageResults = { at, preparation };
-    if (preparation.kind === 'refused') return journaled(context, request, results, preparation.reply);
+    if (preparation.kind === 'refused') return record(context, request, results, preparation.reply);
     const job: CompileJob = { request, context, signal, prepared: preparation.prepared };
     // a miss of this source that replied moments ago may still be storing what we would hit
     await context.stores.settled(job.prepared.sourcePath);
@@ -80,7 +80,7 @@ export async function serveInHitServer(request: CompileRequest, context: Compile
   const at = Date.now();
   const preparation = await prepare(request, context);
   const results: StageResults = { at, preparation };
-  if (preparation.kind === 'refused') return { kind: 'reply', reply: journaled(context, request, results, preparation.reply) };
+  if (preparation.kind === 'refused') return { kind: 'reply', reply: record(context, request, results, preparation.reply) };
   const { prepared } = preparation;
   if (!context.directMode || prepared.recache) return { kind: 'handover', handedOver: { at, prepared } };
   const job: CompileJob = { request, context, signal, prepared };
@@ -89,19 +89,19 @@ export async function serveInHitServer(request: CompileRequest, context: Compile
   const reply = await restore(job, found.result);
   // outputs that cannot be written: the main server compiles and reports the real error
   if (!reply) return { kind: 'handover', handedOver: { at, prepared } };
-  return { kind: 'reply', reply: journaled(context, request, { ...results, lookup: found.facts, served: found.result }, reply) };
+  return { kind: 'reply', reply: record(context, request, { ...results, lookup: found.facts, served: found.result }, reply) };
 }
 
 /** Restore a hit, or compile the miss. */
 async function serve(job: CompileJob, results: StageResults, lookup: Lookup): Promise<CompileReply> {
   const { request, context } = job;
   const looked: StageResults = { ...results, lookup: lookup.facts };
-  if (lookup.kind === 'refused') return journaled(context, request, looked, lookup.reply);
+  if (lookup.kind === 'refused') return record(context, request, looked, lookup.reply);
   if (lookup.kind === 'miss') return compileMiss(job, looked, lookup.plan);
   const reply = await restore(job, lookup.result);
   if (!reply) return compileMiss(job, looked, planAfterFailedRestore(job, lookup));
   if (lookup.recording) recordManifestInBackground(job, lookup.recording);
-  return journaled(context, request, { ...looked, served: lookup.result }, reply);
+  return record(context, request, { ...looked, served: lookup.result }, reply);
 }
 
 /** A hit whose outputs could not be written: compile, and store again under the same key (an
@@ -123,12 +123,12 @@ async function compileMiss(job: CompileJob, results: StageResults, plan: MissPla
   if (code !== 0) {
     stats.compileFailed(file, parsed.language, ms);
     announce(context, request, parsed, 'compile failed', stderr);
-    return journaled(context, request, results, reply);
+    return record(context, request, results, reply);
   }
   announce(context, request, parsed, 'miss', stderr);
   if (plan.keyed === 'never') {
     stats.notCacheable(file, 'preprocessor failed but compile succeeded');
-    return journaled(context, request, { ...results, unkeyed: true }, reply);
+    return record(context, request, { ...results, unkeyed: true }, reply);
   }
   stats.miss(file, parsed.language, ms, prepared.recache);
   context.debug(`miss ${file} ${plan.keyed === 'before' ? plan.resultKey.slice(0, 12) : '(depend mode)'} ${ms.toFixed(1)}ms`);
@@ -136,16 +136,16 @@ async function compileMiss(job: CompileJob, results: StageResults, plan: MissPla
   if (!Array.isArray(outputs)) {
     stats.writeError();
     context.log(`not storing ${file}: ${outputs?.message ?? 'no outputs'}`);
-    return journaled(context, request, results, reply);
+    return record(context, request, results, reply);
   }
   const entry = { files: outputs, stdout, stderr, compileMs: compiled.process.ms };
   if (plan.keyed === 'before') {
     const changed = plan.inputs.changedFile();
     if (changed) context.log(`not storing ${file}: ${changed} changed while it compiled`);
     else store(job, plan.resultKey, entry, plan.recording);
-    return journaled(context, request, results, reply);
+    return record(context, request, results, reply);
   }
   const key = dependencyKey(job, plan, compiled);
   if (key) storeDependResult(job, key, entry);
-  return journaled(context, request, { ...results, dependencyKey: key }, reply);
+  return record(context, request, { ...results, dependencyKey: key }, reply);
 }

@@ -32,7 +32,7 @@ export interface CompileContext {
   /** stores running after their reply, by source: shutdown and a request for the same source
    *  wait for them */
   stores: PendingStores;
-  /** recent requests, for `warmcc --explain` (absent: not journaled) */
+  /** recent requests, for `warmcc --explain` (absent: not record) */
   journal?: Journal;
 }
 

@@ -52,9 +52,9 @@ export function recordManifestInBackground(job: CompileJob, recording: ManifestR
   );
 }
 
-/** Queues the request's journal record (built after the reply goes out) and passes the reply
- *  on. Replies that are errors of the server itself (a client gone away) are not journaled. */
-export function journaled(context: CompileContext, request: CompileRequest, results: StageResults, reply: CompileReply): CompileReply {
+/** Journals the request (its record is built after the reply goes out) and passes the reply
+ *  on. Replies that are errors of the server itself (a client gone away) are not record. */
+export function record(context: CompileContext, request: CompileRequest, results: StageResults, reply: CompileReply): CompileReply {
   if (reply.kind !== 'error') context.journal?.add(() => journalRecord(request, results, reply));
   return reply;
 }

@@ -5,7 +5,7 @@
 // (prepared request, manifest lookup): the client sends nothing after its request, so the
 // connection can change process without losing a byte. JSON-RPC connections (the CLI, the editor)
 // are relayed to the main server over the IPC channel, byte for byte.
-// Stats of what it serves go to the main server as a log of calls; hits are journaled in a file
+// Stats of what it serves go to the main server as a log of calls; hits are record in a file
 // of its own. Started by the clean main server with only the log as stdout/stderr and the IPC
 // channel: it inherits no jobserver, pipe or terminal, and exits when the main server goes.
 
