@@ -2,38 +2,20 @@
 // misses, the cache size and the most recent compiles. The page (statsPanelHtml.ts) is static;
 // media/statsPanel.js renders everything from `update` messages.
 //
-// Protocol (webview → extension): {type:'ready'} on load (answered with an update),
-// {type:'startServer'}, {type:'zeroStats'}, {type:'clearCache'}.
-// Protocol (extension → webview): {type:'update', state, snapshot, history, now}, sent on every
-// server.onDidChange, throttled to one per UPDATE_INTERVAL_MS, and only while the panel is
-// visible (a hidden panel's page is discarded; it says `ready` again when shown).
+// Messages (both ways, typed in wrapper/contract/statsPanelMessages.ts): the page posts `ready` on
+// load (answered with an update) and `startServer`, `zeroStats`, `clearCache` from its buttons;
+// the extension posts `update` on every server.onDidChange, throttled to one per
+// UPDATE_INTERVAL_MS, and only while the panel is visible (a hidden panel's page is discarded;
+// it says `ready` again when shown).
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { StatsSnapshot } from '../wrapper/contract/stats';
+import { isFromStatsPanelMessage, type FromStatsPanelMessage, type StatsUpdateMessage } from '../wrapper/contract/statsPanelMessages';
 import { statsPanelHtml } from './statsPanelHtml';
-import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
+import type { WorkspaceServer } from './workspaceServer';
 
 const VIEW_TYPE = 'warmcc.stats';
 const UPDATE_INTERVAL_MS = 250;
-
-export interface StatsUpdateMessage {
-  type: 'update';
-  state: ServerState;
-  snapshot: StatsSnapshot | null;
-  history: StatsHistoryPoint[];
-  /** the extension host's clock, so relative times agree with the `at` fields */
-  now: number;
-}
-
-type WebviewMessage = { type: 'ready' } | { type: 'startServer' } | { type: 'zeroStats' } | { type: 'clearCache' };
-
-const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set(['ready', 'startServer', 'zeroStats', 'clearCache']);
-
-function isWebviewMessage(value: unknown): value is WebviewMessage {
-  return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.has((value as { type?: unknown }).type as string);
-}
-
 
 class StatsPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -57,7 +39,7 @@ class StatsPanel implements vscode.Disposable {
     this.disposables.push(
       server.onDidChange(() => this.scheduleUpdate()),
       webview.onDidReceiveMessage((message: unknown) => {
-        if (isWebviewMessage(message)) void this.handle(message);
+        if (isFromStatsPanelMessage(message)) void this.handle(message);
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -98,7 +80,7 @@ class StatsPanel implements vscode.Disposable {
   }
 
   /** Buttons run the palette commands, so both report success and failure the same way. */
-  private async handle(message: WebviewMessage): Promise<void> {
+  private async handle(message: FromStatsPanelMessage): Promise<void> {
     if (message.type === 'ready') {
       this.postUpdate(true);
       return;
