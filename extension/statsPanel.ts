@@ -1,6 +1,7 @@
 // warmcc: Show Stats — one webview panel with the server's counters, a live chart of hits and
 // misses, the cache size and the most recent compiles. The page (statsPanelHtml.ts) is static;
-// media/statsPanel.js renders everything from `update` messages.
+// its script, dist/media/statsPanel.js (built from media/statsPanel/), renders everything from
+// `update` messages.
 //
 // Messages (both ways, typed in wrapper/contract/statsPanelMessages.ts): the page posts `ready` on
 // load (answered with an update) and `startServer`, `zeroStats`, `clearCache` from its buttons;
@@ -26,15 +27,15 @@ class StatsPanel implements vscode.Disposable {
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly server: WorkspaceServer,
-    mediaRoot: vscode.Uri,
+    webviewRoot: vscode.Uri,
     private readonly onDispose: () => void,
   ) {
     const webview = panel.webview;
     webview.html = statsPanelHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64'),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'statsPanel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'statsPanel.css')).toString(),
     });
     this.disposables.push(
       server.onDidChange(() => this.scheduleUpdate()),
@@ -106,7 +107,8 @@ class StatsPanel implements vscode.Disposable {
 }
 
 export function activateStatsPanel(context: vscode.ExtensionContext, server: WorkspaceServer): void {
-  const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'media');
+  // the page's script and style, as wrapper/build.mjs puts them; the page may load nothing else
+  const webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
   let current: StatsPanel | undefined;
 
   context.subscriptions.push(
@@ -118,10 +120,10 @@ export function activateStatsPanel(context: vscode.ExtensionContext, server: Wor
       }
       const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'warmcc Stats', vscode.ViewColumn.Active, {
         enableScripts: true,
-        localResourceRoots: [mediaRoot],
+        localResourceRoots: [webviewRoot],
         retainContextWhenHidden: false,
       });
-      const created = new StatsPanel(panel, server, mediaRoot, () => {
+      const created = new StatsPanel(panel, server, webviewRoot, () => {
         if (current === created) current = undefined;
       });
       current = created;
