@@ -11,7 +11,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { isFromStatsPanelMessage, type FromStatsPanelMessage, type StatsUpdateMessage } from '../wrapper/contract/statsPanelMessages';
+import { isFromStatsPanelMessage, type FromStatsPanelMessage, type ToStatsPanelMessage } from '../wrapper/contract/statsPanelMessages';
 import { statsPanelHtml } from './statsPanelHtml';
 import type { WorkspaceServer } from './workspaceServer';
 
@@ -70,7 +70,7 @@ class StatsPanel implements vscode.Disposable {
     // a hidden panel has no page (retainContextWhenHidden: false); it asks again when shown
     if (!force && !this.panel.visible) return;
     this.lastPost = Date.now();
-    const message: StatsUpdateMessage = {
+    const message: ToStatsPanelMessage = {
       type: 'update',
       state: this.server.state,
       snapshot: this.server.snapshot ?? null,

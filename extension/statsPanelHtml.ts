@@ -1,6 +1,6 @@
-// The stats panel's static page: layout and empty slots only. Its script (dist/media/statsPanel.js,
-// built from media/statsPanel/) fills every value from the `update` messages, so the page never carries data (nothing to escape here) and
-// never reloads while the panel is open.
+// The stats panel's static page: layout and empty slots only. Its script, dist/media/statsPanel.js
+// (built from media/statsPanel/), fills every value from the `update` messages, so the page never
+// carries data (nothing to escape here) and never reloads while the panel is open.
 
 export interface StatsPanelHtmlOptions {
   /** webview.cspSource */

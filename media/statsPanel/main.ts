@@ -3,7 +3,7 @@
 // extension/statsPanelHtml.ts. Renders each `update` message into that page and posts `ready`
 // and the buttons' actions back; the messages are typed in wrapper/contract/statsPanelMessages.ts.
 
-import type { FromStatsPanelMessage, StatsUpdateMessage } from '../../wrapper/contract/statsPanelMessages';
+import type { FromStatsPanelMessage, StatsUpdateMessage, ToStatsPanelMessage } from '../../wrapper/contract/statsPanelMessages';
 import { renderChart } from './chart';
 import { syncWithHost } from './clock';
 import { byId } from './dom';
@@ -51,7 +51,7 @@ function modelOf(message: StatsUpdateMessage): PanelModel {
   };
 }
 
-window.addEventListener('message', (event: MessageEvent<StatsUpdateMessage | undefined>) => {
+window.addEventListener('message', (event: MessageEvent<ToStatsPanelMessage | undefined>) => {
   const message = event.data;
   if (!message || message.type !== 'update') return;
   model = modelOf(message);

@@ -18,7 +18,7 @@ export function renderHeader(state: PanelServerState, s: StatsSnapshot | undefin
   if (s && state !== 'stopped') {
     meta.push(`pid ${s.serverPid}`);
     // hits served on other cores too (docs/architecture.md, "Hit servers")
-    if (s.hitServerPids && s.hitServerPids.length) meta.push(formatCount(s.hitServerPids.length, 'hit server'));
+    if (s.hitServerPids?.length) meta.push(formatCount(s.hitServerPids.length, 'hit server'));
     meta.push(`v${s.version}`);
   }
   if (s && s.since) meta.push(`counting since ${since(s.since)}`);
