@@ -1,5 +1,5 @@
 // Builds everything `npm ci` (prepare) and `npm run build` promise: the esbuild bundles in dist/
-// (server, CLI, Node client, VS Code extension),
+// (server, CLI, Node client, VS Code extension, and dist/media/ for the stats panel's page),
 // the native client bin/warmcc compiled with this machine's cc (or, with no working C compiler,
 // a shell script running the Node client), and the masquerade links in bin/masq/.
 
@@ -39,6 +39,27 @@ async function bundle() {
     external: ['vscode'],
     define: { WARMCC_VERSION: JSON.stringify(version), WARMCC_BUNDLED_BACKENDS: 'true' },
   });
+}
+
+/** The stats panel's page (media/statsPanel/): a browser bundle, no Node, beside its style in
+ *  dist/media/, the one folder the webview may load from (extension/statsPanel.ts). */
+async function bundleWebview() {
+  const out = path.join(root, 'dist', 'media');
+  // emptied first: nothing stale from a renamed asset reaches the .vsix
+  fs.rmSync(out, { recursive: true, force: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { statsPanel: 'media/statsPanel/main.ts' },
+    outdir: 'dist/media',
+    bundle: true,
+    // fails the build if the page (or a contract file it imports) needs a Node module
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  fs.copyFileSync(path.join(root, 'media', 'statsPanel', 'statsPanel.css'), path.join(out, 'statsPanel.css'));
 }
 
 /** Copies this platform's LZ4 binary (lz4-napi's prebuilt optional package) to dist/native/, where
@@ -111,7 +132,7 @@ function makeMasqueradeLinks(binDir) {
   }
 }
 
-await bundle();
+await Promise.all([bundle(), bundleWebview()]);
 copyLz4Binding();
 const binDir = path.join(root, 'bin');
 fs.mkdirSync(binDir, { recursive: true });
@@ -124,4 +145,4 @@ const temp = `${client}.tmp-${process.pid}`;
 if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
 fs.renameSync(temp, client);
 makeMasqueradeLinks(binDir);
-console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
+console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js, dist/media/statsPanel.{js,css}${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
