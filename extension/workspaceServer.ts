@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType, RequestType0, type StreamInfo } from 'vscode-languageclient/node';
 import { workspaceSocketPath } from '../wrapper/contract/socketPath';
 import type { StatsSnapshot } from '../wrapper/contract/stats';
+import type { PanelServerState, StatsHistoryPoint } from '../wrapper/contract/statsPanelMessages';
 import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification, type ExplainParams, type ExplainResult } from '../wrapper/contract/rpc';
 import type { BundledPaths } from './bundledPaths';
 import { canConnect } from '../wrapper/launcher/serverLauncher';
@@ -30,13 +31,8 @@ export const statsChangedNotification = new NotificationType<StatsSnapshot>(RpcM
 export const compiledNotification = new NotificationType<CompiledNotification>(RpcMethod.compiled);
 export const exitingNotification = new NotificationType<ExitingNotification>(RpcMethod.exiting);
 
-export type ServerState = 'stopped' | 'starting' | 'running';
-
-export interface StatsHistoryPoint {
-  at: number;
-  hits: number;
-  misses: number;
-}
+/** the window's server as the extension sees it (the stats panel is told the same) */
+export type ServerState = PanelServerState;
 
 /** how often a stopped (not user-stopped) window looks for a server a terminal build started */
 const REATTACH_INTERVAL_MS = 5000;

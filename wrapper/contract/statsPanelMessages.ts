@@ -5,7 +5,7 @@
 
 import type { StatsSnapshot } from './stats';
 
-/** the window's server as the extension sees it (extension/workspaceServer.ts ServerState) */
+/** the window's server as the extension sees it (extension/workspaceServer.ts) */
 export type PanelServerState = 'stopped' | 'starting' | 'running';
 
 /** one sample of the live chart: the server's cumulative counters at `at` (extension host clock) */
