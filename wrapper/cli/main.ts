@@ -7,9 +7,8 @@ import { parseArgs } from 'node:util';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { explainFromJournal } from '../explain/explainRequest';
 import { journalFileFor } from '../explain/journal';
-import type { StatsSnapshot } from '../contract/stats';
 import { loadConfig, type WarmccConfig } from '../config/config';
-import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../contract/rpc';
+import { clearCacheRequest, explainRequest, statsRequest, stopRequest, zeroStatsRequest, type ExplainParams, type ExplainResult } from '../contract/rpc';
 import { canConnect, ensureServer } from '../launcher/serverLauncher';
 import { formatBytes } from '../contract/format';
 import { effectiveCodec } from '../storage/cacheEntry';
@@ -162,7 +161,7 @@ async function explain(config: WarmccConfig, params: ExplainParams): Promise<Exp
   if (await canConnect(config.socketPath)) {
     const rpc = await connectRpc(config);
     try {
-      return (await rpc.sendRequest(RpcMethod.explain, params)) as ExplainResult;
+      return await rpc.sendRequest(explainRequest, params);
     } finally {
       rpc.dispose();
     }
@@ -210,8 +209,8 @@ async function runWithConfig(command: Exclude<Command, 'help' | 'version' | 'soc
         return 0;
       }
       const rpc = await connectRpc(config);
-      const pid = ((await rpc.sendRequest(RpcMethod.stats)) as StatsSnapshot).serverPid;
-      await rpc.sendRequest(RpcMethod.stop);
+      const pid = (await rpc.sendRequest(statsRequest)).serverPid;
+      await rpc.sendRequest(stopRequest);
       rpc.dispose();
       // wait until it has really gone (socket and process), so a script can start a new one
       // right after; it first finishes running compiles, so allow for a long one
@@ -222,16 +221,16 @@ async function runWithConfig(command: Exclude<Command, 'help' | 'version' | 'soc
       return 0;
     }
     case 'show-stats': {
-      const snapshot = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.stats) as Promise<StatsSnapshot>);
+      const snapshot = await withServer(config, (rpc) => rpc.sendRequest(statsRequest));
       console.log(statsFormat === 'json' ? JSON.stringify(snapshot, null, 2) : formatStatsText(snapshot));
       return 0;
     }
     case 'zero-stats':
-      await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.zeroStats));
+      await withServer(config, (rpc) => rpc.sendRequest(zeroStatsRequest));
       console.log('warmcc: statistics zeroed');
       return 0;
     case 'clear': {
-      const result = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.clearCache) as Promise<ClearCacheResult>);
+      const result = await withServer(config, (rpc) => rpc.sendRequest(clearCacheRequest));
       console.log(`warmcc: cleared ${result.removedFiles} entries (${formatBytes(result.removedBytes)})`);
       return 0;
     }
@@ -247,7 +246,7 @@ async function runWithConfig(command: Exclude<Command, 'help' | 'version' | 'soc
         journalFile: journalFileFor(config.cacheDir, config.socketPath),
       };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
-      else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
+      else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${String(value)}`);
       return 0;
     }
   }

@@ -7,14 +7,16 @@ export const PREFACE_LENGTH = PREFACE_MAGIC.length + 2;
 export const MAX_FRAME_BODY = 256 * 1024 * 1024;
 export const FRAME_HEADER_LENGTH = 5;
 
-export const enum FrameType {
-  Compile = 0x01,
-  Stdout = 0x10,
-  Stderr = 0x11,
-  Exit = 0x12,
-  RunLocally = 0x13,
-  Error = 0x14,
-}
+/** Frame types (the u8 at the start of every frame). */
+export const FrameType = {
+  Compile: 0x01,
+  Stdout: 0x10,
+  Stderr: 0x11,
+  Exit: 0x12,
+  RunLocally: 0x13,
+  Error: 0x14,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 export interface CompileRequest {
   stdoutIsTty: boolean;

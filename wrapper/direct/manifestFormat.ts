@@ -93,12 +93,13 @@ export function expandManifest(compact: unknown): Manifest | undefined {
   /** the paths of a flat [dir, name, (hash)] table; stride 3 also checks each hash */
   const paths = (flat: unknown, stride: 2 | 3): string[] | undefined => {
     if (!Array.isArray(flat) || flat.length % stride !== 0) return undefined;
+    const cells = flat as unknown[];
     const result: string[] = [];
     for (let i = 0; i < flat.length; i += stride) {
-      const dir = dirs[flat[i] as number];
-      const name = flat[i + 1];
-      if (dir === undefined || !Number.isInteger(flat[i]) || typeof name !== 'string' || name === '' || name.includes('/')) return undefined;
-      if (stride === 3 && !(typeof flat[i + 2] === 'string' && HASH.test(flat[i + 2] as string))) return undefined;
+      const dir = dirs[cells[i] as number];
+      const name = cells[i + 1];
+      if (dir === undefined || !Number.isInteger(cells[i]) || typeof name !== 'string' || name === '' || name.includes('/')) return undefined;
+      if (stride === 3 && !(typeof cells[i + 2] === 'string' && HASH.test(cells[i + 2] as string))) return undefined;
       result.push(`${dir}/${name}`);
     }
     return result;

@@ -75,7 +75,7 @@ export function resolvedEntries(location: Relocation, entries: ManifestEntry[]):
   // kept per decoded manifest and working directory: resolving thousands of absent candidates
   // on every hit costs, and the same lists keep their split by directory (direct/directoryListings.ts)
   let byCwd = resolvedByCwd.get(entries);
-  if (!byCwd) resolvedByCwd.set(entries, (byCwd = new Map()));
+  if (!byCwd) resolvedByCwd.set(entries, (byCwd = new Map<string, ManifestEntry[]>()));
   let resolved = byCwd.get(location.cwd);
   if (!resolved) {
     const resolve = (file: string): string => path.resolve(location.cwd, file);

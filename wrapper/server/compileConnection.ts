@@ -54,7 +54,7 @@ function serveRequest(socket: net.Socket, context: CompileContext, hooks: Compil
   const abort = new AbortController();
   socket.on('close', () => abort.abort());
   hooks.begin();
-  run(abort.signal)
+  void run(abort.signal)
     .catch((error: Error): CompileReply => {
       context.stats.internalError(request.argv.join(' ').slice(0, 200), error.message);
       context.log(`internal error on ${request.argv.join(' ')}: ${error.stack ?? error.message}`);

@@ -49,7 +49,7 @@ function send(message: FromHitServer, handle?: net.Socket): Promise<boolean> {
 }
 
 export function runHitServer(): void {
-  process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
+  process.env = withoutJobserver(process.env);
   const slot = Number(process.argv[process.argv.indexOf(HIT_SERVER_FLAG) + 1]) || 1;
   const config = loadConfig();
   setLogLevel(config.logLevel);

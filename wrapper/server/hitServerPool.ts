@@ -112,7 +112,7 @@ export class HitServerPool {
    *  hit server, which writes it to the client. */
   private relayedConnection(child: ChildProcess, id: number): Duplex {
     let relays = this.relays.get(child);
-    if (!relays) this.relays.set(child, (relays = new Map()));
+    if (!relays) this.relays.set(child, (relays = new Map<number, Duplex>()));
     const send = (message: ToHitServer): void => {
       if (child.connected) child.send(message);
     };

@@ -49,7 +49,7 @@ async function takeOverLock(socketPath: string): Promise<Awaited<ReturnType<type
 }
 
 async function main(): Promise<void> {
-  process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
+  process.env = withoutJobserver(process.env);
   let config: WarmccConfig;
   try {
     config = loadConfig();
