@@ -184,7 +184,7 @@ function loadCost(snippet: string): number {
   return median(times);
 }
 
-(async () => {
+void (async () => {
   const notes: string[] = [];
   const headers = smallHeaders();
   const outputs = preprocessedOutputs();

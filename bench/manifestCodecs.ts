@@ -37,15 +37,15 @@ async function realEntries(dir: string, count: number): Promise<ManifestEntry[]>
   });
 }
 
-// Alternatives measured against the format in manifest.ts (WCM1 was plain JSON + CRC-32).
+// Alternatives measured against the format in manifestFormat.ts (WCM1 was plain JSON + CRC-32).
 const brotli = (quality: number): zlib.BrotliOptions => ({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality } });
 const json = (manifest: Manifest): Buffer => Buffer.from(JSON.stringify(manifest));
 const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknown][] = [
-  ['WCM1: JSON', json, (bytes) => JSON.parse(bytes.toString())],
-  ['JSON + deflate-1', (m) => zlib.deflateRawSync(json(m), { level: 1 }), (bytes) => JSON.parse(zlib.inflateRawSync(bytes).toString())],
-  ['JSON + deflate-6', (m) => zlib.deflateRawSync(json(m), { level: 6 }), (bytes) => JSON.parse(zlib.inflateRawSync(bytes).toString())],
-  ['JSON + brotli-1', (m) => zlib.brotliCompressSync(json(m), brotli(1)), (bytes) => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
-  ['JSON + brotli-5', (m) => zlib.brotliCompressSync(json(m), brotli(5)), (bytes) => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
+  ['WCM1: JSON', json, (bytes): unknown => JSON.parse(bytes.toString())],
+  ['JSON + deflate-1', (m) => zlib.deflateRawSync(json(m), { level: 1 }), (bytes): unknown => JSON.parse(zlib.inflateRawSync(bytes).toString())],
+  ['JSON + deflate-6', (m) => zlib.deflateRawSync(json(m), { level: 6 }), (bytes): unknown => JSON.parse(zlib.inflateRawSync(bytes).toString())],
+  ['JSON + brotli-1', (m) => zlib.brotliCompressSync(json(m), brotli(1)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
+  ['JSON + brotli-5', (m) => zlib.brotliCompressSync(json(m), brotli(5)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
   ['tables, uncompressed', (m) => Buffer.from(JSON.stringify(compactManifest(m))), (bytes) => expandManifest(JSON.parse(bytes.toString()))],
   ...([
     ['deflate-1', (body: Buffer) => zlib.deflateRawSync(body, { level: 1 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
@@ -66,7 +66,7 @@ const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknow
 /** median over rounds of ms for one pass of `work` */
 const measure = (work: () => unknown): number => medianMs(rounds, work);
 
-(async () => {
+void (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-manifests-'));
   try {
     const entries = await realEntries(dir, 16);

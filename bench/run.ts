@@ -26,7 +26,7 @@ import { killLeftovers } from './harness/processes';
 import { progress } from './harness/progress';
 import { startBenchRedis } from './harness/redisServer';
 import { markdownReport, writeJsonReport } from './harness/report';
-import { ALL_TOOLS, WARMCC_VARIANTS, type WarmccToolId } from './harness/toolIds';
+import { ALL_TOOLS, WARMCC_VARIANTS } from './harness/toolIds';
 import { makeCcache } from './harness/tools/ccache';
 import { findTools } from './harness/tools/discovery';
 import { makeSccache } from './harness/tools/sccache';
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
         stops.set('redis-server', redis.stop);
         tool = makeWarmcc(work, info.exe, sockDir, info.version, 'warmcc-remote', redis.url);
       }
-      else if (WARMCC_VARIANTS.includes(id)) tool = makeWarmcc(work, info.exe, sockDir, info.version, id as WarmccToolId);
+      else if (WARMCC_VARIANTS.includes(id)) tool = makeWarmcc(work, info.exe, sockDir, info.version, id);
       else {
         await probeWarmccAutoStart(ctx, info.exe, sockDir, stops);
         tool = makeWarmcc(work, info.exe, sockDir, info.version);
@@ -133,7 +133,7 @@ async function main(): Promise<number> {
       progress('aborted');
     } else {
       exitCode = 1;
-      console.error(`bench: ${(error as Error).stack ?? error}`);
+      console.error(`bench: ${(error as Error).stack ?? String(error)}`);
     }
   } finally {
     for (const [key, stop] of [...stops].reverse()) {
@@ -168,7 +168,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`bench: ${(error as Error).stack ?? error}`);
+    console.error(`bench: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
   },
 );

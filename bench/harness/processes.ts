@@ -9,7 +9,7 @@ import * as net from 'node:net';
 export function processesWithEnv(name: string, value: string): number[] {
   const needle = `${name}=${value}`;
   const pids: number[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {
