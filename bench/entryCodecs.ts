@@ -36,7 +36,7 @@ const codecs: [string, (d: Buffer) => Buffer, (c: Buffer) => Buffer][] = [
   ['brotli-4', (d) => zlib.brotliCompressSync(d, brotli(4)), (c) => zlib.brotliDecompressSync(c)],
 ];
 
-(async () => {
+void (async () => {
   console.log('| object | bytes | codec | ratio | compress ms | decompress ms |\n| --- | ---: | --- | ---: | ---: | ---: |');
   for (const name of ['a.o', 'b.o']) {
     const data = fs.readFileSync(path.join(dir, name));

@@ -1,7 +1,8 @@
-// Measures content-hash candidates for fileFacts/manifests/cache keys (docs/benchmarks.md, "Hash
-// functions"): Node's OpenSSL digests against WebAssembly and native npm libraries, on the inputs
-// warmcc hashes — many small headers and multi-megabyte preprocessed outputs — one-shot and in
-// 64 KiB chunks, plus each library's load cost in a fresh process (the server starts per build).
+// Measures content-hash candidates for the file hash cache (wrapper/direct/fileHashCache.ts),
+// manifests and cache keys (docs/benchmarks.md, "Hash functions"): Node's OpenSSL digests
+// against WebAssembly and native npm libraries, on the inputs warmcc hashes — many small
+// headers and multi-megabyte preprocessed outputs — one-shot and in 64 KiB chunks, plus each
+// library's load cost in a fresh process (the server starts per build).
 // The npm candidates are optional, not dependencies; install them to include them:
 //   npm install --no-save hash-wasm xxhash-wasm @node-rs/xxhash @napi-rs/blake-hash
 //   node --import tsx bench/hashCandidates.ts [--rounds N]
@@ -183,7 +184,7 @@ function loadCost(snippet: string): number {
   return median(times);
 }
 
-(async () => {
+void (async () => {
   const notes: string[] = [];
   const headers = smallHeaders();
   const outputs = preprocessedOutputs();
@@ -214,7 +215,7 @@ function loadCost(snippet: string): number {
         `${mbps(headerBytes, headersStreamedMs)} | ${mbps(outputBytes, outputsMs)} | ${mbps(outputBytes, outputsStreamedMs)} | ${load} |`,
     );
   }
-  // what a per-file cost means next to the read that fileFacts does anyway
+  // what a per-file cost means next to the read that the file hash cache does anyway
   const readAll = (() => {
     const files: string[] = [];
     const walk = (dir: string): void => {

@@ -4,9 +4,9 @@
 // alternating, each with a fresh server on the same cache. Reports the median wall time per
 // variant and the journal bytes one warm build adds. Every warm build must be all hits.
 // First, less sensitive to a busy machine: the server's CPU time to build and write one record
-// (parse the line markers, look up the header hashes, encode, append) for a C++ file including
-// <vector>, <map>, <string>, <algorithm>, <memory>, <regex>, measured in-process: a preprocessed
-// result seen for the first time, one seen before (its include list remembered), a direct hit.
+// (look up the header hashes, encode, append; the line markers are read by the lookup stage) for
+// a C++ file including <vector>, <map>, <string>, <algorithm>, <memory>, <regex>, measured
+// in-process: a preprocessed result seen for the first time, one seen before, a direct hit.
 //   node --import tsx bench/journalOverhead.ts [--runs N] [--quick] [--no-builds]
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,10 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateProject } from './generateProject';
 import { parseCompilerArgs } from '../wrapper/compilers/argParser';
-import type { KeyParts } from '../wrapper/contract/explanation';
 import { computeCacheKey } from '../wrapper/keys/cacheKey';
 import { compilerIdentity } from '../wrapper/keys/compilerIdentity';
-import { journalRecord, type CompileTrace } from '../wrapper/explain/journalRecord';
+import { includedFiles } from '../wrapper/direct/lineMarkers';
+import { journalRecord } from '../wrapper/explain/journalRecord';
+import { relocation } from '../wrapper/pipeline/baseDirs';
+import type { StageResults } from '../wrapper/pipeline/stages';
 import { createHash } from 'node:crypto';
 import { Journal } from '../wrapper/explain/journal';
 
@@ -42,20 +44,25 @@ async function recordCost(records: number): Promise<void> {
     const preprocessed = execFileSync(compiler, [...parsed.preprocessorArgs, '-E', 'b.cc'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
     const request = { argv: [compiler, ...args], cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdoutIsTty: false, stderrIsTty: false, pid: 1, umask: 0o022 };
     const journal = new Journal(path.join(dir, 'journal', 'j.jsonl'), 4 * 1024 ** 2, (message) => console.error(message));
-    const keyParts: KeyParts = [];
-    const key = computeCacheKey({ identity, compile: parsed, preprocessed, cwd: dir, env: request.env }, keyParts);
-    const base = { compilerPath: compiler, identity, compile: parsed, keyParts };
-    const includes = journalRecord(request, { at: 0, ...base, preprocessed }, { kind: 'exit', code: 0 }).includes!;
+    const computed = computeCacheKey({ identity, compile: parsed, preprocessed, cwd: dir, env: request.env });
+    // the lookup stage reads the line markers once (pipeline/modes/preprocessorMode.ts); the journal reuses them
+    const lineIncludes = includedFiles(preprocessed, dir);
+    const prepared = { compiler, identity, location: relocation(dir, []), parsed, file: 'b.cc', sourcePath: path.join(dir, 'b.cc'), debugMap: [], env: request.env, recache: false, startedAt: 0 };
+    const preparation = { kind: 'prepared' as const, prepared };
+    const lookup = { preprocessed: { computed, includes: lineIncludes, startedAt: 0 } };
+    const reply = { kind: 'exit' as const, code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    const includes = journalRecord(request, { at: 0, preparation, lookup }, reply).includes!;
     const filesRead = includes.map(([file]): [string, string] => [file, createHash('sha256').update(fs.readFileSync(file)).digest('hex')]);
-    const kinds: [string, (i: number) => CompileTrace][] = [
-      ['preprocessed, result key first seen', (i) => ({ at: i, ...base, resultKey: `${key}${i}`, preprocessed, served: 'preprocessed' })],
-      ['preprocessed, result key seen before', (i) => ({ at: i, ...base, resultKey: key, preprocessed, served: 'preprocessed' })],
-      ['direct hit', (i) => ({ at: i, ...base, resultKey: key, filesRead, served: 'direct' })],
+    const entry = { files: [], stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), compileMs: 0 };
+    const kinds: [string, (i: number) => StageResults][] = [
+      ['preprocessed, result key first seen', (i) => ({ at: i, preparation, lookup, served: { resultKey: `${computed.key}${i}`, entry, via: 'preprocessed' } })],
+      ['preprocessed, result key seen before', (i) => ({ at: i, preparation, lookup, served: { resultKey: computed.key, entry, via: 'preprocessed' } })],
+      ['direct hit', (i) => ({ at: i, preparation, served: { resultKey: computed.key, entry, via: 'direct', filesRead } })],
     ];
     console.log(`one journal record of a C++ compile (${(preprocessed.length / 1024).toFixed(0)} KiB preprocessed, ${includes.length} includes), ${records} records each:`);
     for (const [name, trace] of kinds) {
       const one = (i: number): void => {
-        journal.add(() => journalRecord(request, trace(i), { kind: 'exit', code: 0 }));
+        journal.add(() => journalRecord(request, trace(i), reply));
         journal.flush();
       };
       one(-1); // first record: header hashes read once, definitions written

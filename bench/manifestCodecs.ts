@@ -1,7 +1,7 @@
 // Measures direct-mode manifest encodings (docs/architecture.md, "Direct mode"): size, encode and
 // decode time of real manifests. Builds them the way the server does — `g++ -E` of sources of
 // the generated bench project, include files from its line markers, the compiler's search path,
-// buildManifestEntry — for one entry and for 16 entries (the cap; 16 sources' include sets
+// newManifestEntry — for one entry and for 16 entries (the cap; 16 sources' include sets
 // stand in for 16 edits of one source).
 //   node --import tsx bench/manifestCodecs.ts [--rounds N]
 
@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { includedFiles } from '../wrapper/direct/lineMarkers';
 import { includeSearchPath } from '../wrapper/direct/includeSearchPath';
-import { buildManifestEntry, compactManifest, decodeManifest, encodeManifest, expandManifest, type Manifest, type ManifestEntry } from '../wrapper/direct/manifest';
+import type { Manifest, ManifestEntry } from '../wrapper/direct/manifest';
+import { newManifestEntry } from '../wrapper/direct/manifestEntry';
+import { compactManifest, decodeManifest, encodeManifest, expandManifest } from '../wrapper/direct/manifestFormat';
 import { generateProject } from './generateProject';
 import { medianMs } from './timing';
 
@@ -29,21 +31,21 @@ async function realEntries(dir: string, count: number): Promise<ManifestEntry[]>
     const preprocessed = execFileSync('g++', [...FLAGS, '-E', source], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
     const sourcePath = path.join(dir, source);
     const includes = includedFiles(preprocessed, dir).filter((include) => include.file !== sourcePath);
-    const entry = buildManifestEntry(sourcePath, includes, searchPath, index.toString(16).padStart(64, '0'), false);
+    const entry = newManifestEntry(sourcePath, includes, searchPath, index.toString(16).padStart(64, '0'), false);
     if (typeof entry === 'string') throw new Error(`${source}: ${entry}`);
     return entry;
   });
 }
 
-// Alternatives measured against the format in manifest.ts (WCM1 was plain JSON + CRC-32).
+// Alternatives measured against the format in manifestFormat.ts (WCM1 was plain JSON + CRC-32).
 const brotli = (quality: number): zlib.BrotliOptions => ({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality } });
 const json = (manifest: Manifest): Buffer => Buffer.from(JSON.stringify(manifest));
 const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknown][] = [
-  ['WCM1: JSON', json, (bytes) => JSON.parse(bytes.toString())],
-  ['JSON + deflate-1', (m) => zlib.deflateRawSync(json(m), { level: 1 }), (bytes) => JSON.parse(zlib.inflateRawSync(bytes).toString())],
-  ['JSON + deflate-6', (m) => zlib.deflateRawSync(json(m), { level: 6 }), (bytes) => JSON.parse(zlib.inflateRawSync(bytes).toString())],
-  ['JSON + brotli-1', (m) => zlib.brotliCompressSync(json(m), brotli(1)), (bytes) => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
-  ['JSON + brotli-5', (m) => zlib.brotliCompressSync(json(m), brotli(5)), (bytes) => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
+  ['WCM1: JSON', json, (bytes): unknown => JSON.parse(bytes.toString())],
+  ['JSON + deflate-1', (m) => zlib.deflateRawSync(json(m), { level: 1 }), (bytes): unknown => JSON.parse(zlib.inflateRawSync(bytes).toString())],
+  ['JSON + deflate-6', (m) => zlib.deflateRawSync(json(m), { level: 6 }), (bytes): unknown => JSON.parse(zlib.inflateRawSync(bytes).toString())],
+  ['JSON + brotli-1', (m) => zlib.brotliCompressSync(json(m), brotli(1)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
+  ['JSON + brotli-5', (m) => zlib.brotliCompressSync(json(m), brotli(5)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
   ['tables, uncompressed', (m) => Buffer.from(JSON.stringify(compactManifest(m))), (bytes) => expandManifest(JSON.parse(bytes.toString()))],
   ...([
     ['deflate-1', (body: Buffer) => zlib.deflateRawSync(body, { level: 1 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
@@ -64,7 +66,7 @@ const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknow
 /** median over rounds of ms for one pass of `work` */
 const measure = (work: () => unknown): number => medianMs(rounds, work);
 
-(async () => {
+void (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-manifests-'));
   try {
     const entries = await realEntries(dir, 16);

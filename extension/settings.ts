@@ -1,5 +1,5 @@
 // The extension's settings (package.json "contributes.configuration"; docs/configuration.md)
-// and the server environment they translate to. One place, like wrapper/shared/config.ts.
+// and the server environment they translate to. One place, like wrapper/config/config.ts.
 
 import * as vscode from 'vscode';
 

@@ -1,39 +1,22 @@
 // warmcc: Show Stats — one webview panel with the server's counters, a live chart of hits and
 // misses, the cache size and the most recent compiles. The page (statsPanelHtml.ts) is static;
-// media/statsPanel.js renders everything from `update` messages.
+// its script, dist/media/statsPanel.js (built from media/statsPanel/), renders everything from
+// `update` messages.
 //
-// Protocol (webview → extension): {type:'ready'} on load (answered with an update),
-// {type:'startServer'}, {type:'zeroStats'}, {type:'clearCache'}.
-// Protocol (extension → webview): {type:'update', state, snapshot, history, now}, sent on every
-// server.onDidChange, throttled to one per UPDATE_INTERVAL_MS, and only while the panel is
-// visible (a hidden panel's page is discarded; it says `ready` again when shown).
+// Messages (both ways, typed in wrapper/contract/statsPanelMessages.ts): the page posts `ready` on
+// load (answered with an update) and `startServer`, `zeroStats`, `clearCache` from its buttons;
+// the extension posts `update` on every server.onDidChange, throttled to one per
+// UPDATE_INTERVAL_MS, and only while the panel is visible (a hidden panel's page is discarded;
+// it says `ready` again when shown).
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { StatsSnapshot } from '../wrapper/contract/stats';
+import { isFromStatsPanelMessage, type FromStatsPanelMessage, type ToStatsPanelMessage } from '../wrapper/contract/statsPanelMessages';
 import { statsPanelHtml } from './statsPanelHtml';
-import type { ServerState, StatsHistoryPoint, WorkspaceServer } from './workspaceServer';
+import type { WorkspaceServer } from './workspaceServer';
 
 const VIEW_TYPE = 'warmcc.stats';
 const UPDATE_INTERVAL_MS = 250;
-
-export interface StatsUpdateMessage {
-  type: 'update';
-  state: ServerState;
-  snapshot: StatsSnapshot | null;
-  history: StatsHistoryPoint[];
-  /** the extension host's clock, so relative times agree with the `at` fields */
-  now: number;
-}
-
-type WebviewMessage = { type: 'ready' } | { type: 'startServer' } | { type: 'zeroStats' } | { type: 'clearCache' };
-
-const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set(['ready', 'startServer', 'zeroStats', 'clearCache']);
-
-function isWebviewMessage(value: unknown): value is WebviewMessage {
-  return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.has((value as { type?: unknown }).type as string);
-}
-
 
 class StatsPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -44,20 +27,20 @@ class StatsPanel implements vscode.Disposable {
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly server: WorkspaceServer,
-    mediaRoot: vscode.Uri,
+    webviewRoot: vscode.Uri,
     private readonly onDispose: () => void,
   ) {
     const webview = panel.webview;
     webview.html = statsPanelHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64'),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'statsPanel.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'statsPanel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'statsPanel.css')).toString(),
     });
     this.disposables.push(
       server.onDidChange(() => this.scheduleUpdate()),
       webview.onDidReceiveMessage((message: unknown) => {
-        if (isWebviewMessage(message)) void this.handle(message);
+        if (isFromStatsPanelMessage(message)) void this.handle(message);
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -87,7 +70,7 @@ class StatsPanel implements vscode.Disposable {
     // a hidden panel has no page (retainContextWhenHidden: false); it asks again when shown
     if (!force && !this.panel.visible) return;
     this.lastPost = Date.now();
-    const message: StatsUpdateMessage = {
+    const message: ToStatsPanelMessage = {
       type: 'update',
       state: this.server.state,
       snapshot: this.server.snapshot ?? null,
@@ -98,7 +81,7 @@ class StatsPanel implements vscode.Disposable {
   }
 
   /** Buttons run the palette commands, so both report success and failure the same way. */
-  private async handle(message: WebviewMessage): Promise<void> {
+  private async handle(message: FromStatsPanelMessage): Promise<void> {
     if (message.type === 'ready') {
       this.postUpdate(true);
       return;
@@ -124,7 +107,8 @@ class StatsPanel implements vscode.Disposable {
 }
 
 export function activateStatsPanel(context: vscode.ExtensionContext, server: WorkspaceServer): void {
-  const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'media');
+  // the page's script and style, as wrapper/build.mjs puts them; the page may load nothing else
+  const webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
   let current: StatsPanel | undefined;
 
   context.subscriptions.push(
@@ -136,10 +120,10 @@ export function activateStatsPanel(context: vscode.ExtensionContext, server: Wor
       }
       const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'warmcc Stats', vscode.ViewColumn.Active, {
         enableScripts: true,
-        localResourceRoots: [mediaRoot],
+        localResourceRoots: [webviewRoot],
         retainContextWhenHidden: false,
       });
-      const created = new StatsPanel(panel, server, mediaRoot, () => {
+      const created = new StatsPanel(panel, server, webviewRoot, () => {
         if (current === created) current = undefined;
       });
       current = created;

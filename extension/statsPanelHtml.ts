@@ -1,13 +1,13 @@
-// The stats panel's static page: layout and empty slots only. media/statsPanel.js fills every
-// value from the `update` messages, so the page never carries data (nothing to escape here) and
-// never reloads while the panel is open.
+// The stats panel's static page: layout and empty slots only. Its script, dist/media/statsPanel.js
+// (built from media/statsPanel/), fills every value from the `update` messages, so the page never
+// carries data (nothing to escape here) and never reloads while the panel is open.
 
 export interface StatsPanelHtmlOptions {
   /** webview.cspSource */
   cspSource: string;
   /** a fresh random nonce per page */
   nonce: string;
-  /** webview.asWebviewUri of media/statsPanel.js and media/statsPanel.css */
+  /** webview.asWebviewUri of dist/media/statsPanel.js and dist/media/statsPanel.css */
   scriptUri: string;
   styleUri: string;
 }

@@ -12,31 +12,31 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, NotificationType, RequestType, RequestType0, type StreamInfo } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, type StreamInfo } from 'vscode-languageclient/node';
 import { workspaceSocketPath } from '../wrapper/contract/socketPath';
 import type { StatsSnapshot } from '../wrapper/contract/stats';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExitingNotification, type ExplainParams, type ExplainResult } from '../wrapper/contract/rpc';
+import type { PanelServerState, StatsHistoryPoint } from '../wrapper/contract/statsPanelMessages';
+import {
+  clearCacheRequest,
+  compiledNotification,
+  configRequest,
+  exitingNotification,
+  explainRequest,
+  statsChangedNotification,
+  statsRequest,
+  stopRequest,
+  zeroStatsRequest,
+  type ClearCacheResult,
+  type CompiledNotification,
+  type ExplainResult,
+} from '../wrapper/contract/rpc';
 import type { BundledPaths } from './bundledPaths';
 import { canConnect } from '../wrapper/launcher/serverLauncher';
 import { readSettings, serverEnvironment } from './settings';
 
-export const statsRequest = new RequestType0<StatsSnapshot, void>(RpcMethod.stats);
-export const zeroStatsRequest = new RequestType0<null, void>(RpcMethod.zeroStats);
-export const clearCacheRequest = new RequestType0<ClearCacheResult, void>(RpcMethod.clearCache);
-export const configRequest = new RequestType0<{ logFile: string; socketPath: string; cacheDir: string }, void>(RpcMethod.config);
-export const stopRequest = new RequestType0<null, void>(RpcMethod.stop);
-export const explainRequest = new RequestType<ExplainParams, ExplainResult, void>(RpcMethod.explain);
-export const statsChangedNotification = new NotificationType<StatsSnapshot>(RpcMethod.statsChanged);
-export const compiledNotification = new NotificationType<CompiledNotification>(RpcMethod.compiled);
-export const exitingNotification = new NotificationType<ExitingNotification>(RpcMethod.exiting);
 
-export type ServerState = 'stopped' | 'starting' | 'running';
-
-export interface StatsHistoryPoint {
-  at: number;
-  hits: number;
-  misses: number;
-}
+/** the window's server as the extension sees it (the stats panel is told the same) */
+export type ServerState = PanelServerState;
 
 /** how often a stopped (not user-stopped) window looks for a server a terminal build started */
 const REATTACH_INTERVAL_MS = 5000;

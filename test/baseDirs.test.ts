@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { rewritePathArgs } from '../wrapper/compilers/argParser';
 import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/pipeline/baseDirs';
-import { decodeManifest, encodeManifest } from '../wrapper/direct/manifest';
+import { decodeManifest, encodeManifest } from '../wrapper/direct/manifestFormat';
 import { loadConfig, requestSwitches } from '../wrapper/config/config';
 import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
@@ -83,7 +83,7 @@ for (const mode of MODES) {
 
     const counters = () => {
       const s = sandbox.stats();
-      return { hits: s.cacheHits as number, misses: s.cacheMisses as number, direct: (s.directHits ?? 0) as number };
+      return { hits: s.cacheHits, misses: s.cacheMisses, direct: s.directHits };
     };
 
     const objects = (checkout: string): string[] =>

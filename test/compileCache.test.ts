@@ -177,8 +177,8 @@ for (const compiler of COMPILERS) {
       assert.equal(asm.status, 0, asm.stderr);
       compile(['-c', 'src/asm.S', '-o', 'obj/asm.o']);
       const stats = sandbox.stats();
-      assert.ok(stats.hitsByLanguage['c++'] >= 1, JSON.stringify(stats.hitsByLanguage));
-      assert.ok(stats.hitsByLanguage['assembler-with-cpp'] >= 1, JSON.stringify(stats.hitsByLanguage));
+      assert.ok((stats.hitsByLanguage['c++'] ?? 0) >= 1, JSON.stringify(stats.hitsByLanguage));
+      assert.ok((stats.hitsByLanguage['assembler-with-cpp'] ?? 0) >= 1, JSON.stringify(stats.hitsByLanguage));
     });
 
     test('-x c++ on a .c file is honoured and keyed apart from plain C', () => {

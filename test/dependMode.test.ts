@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseDependencyFile } from '../wrapper/direct/dependencyFile';
-import { decodeManifest } from '../wrapper/direct/manifest';
+import { decodeManifest } from '../wrapper/direct/manifestFormat';
 import { waitFor } from './support/poll';
 import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeManifest } from '../wrapper/direct/manifest';
+import { decodeManifest } from '../wrapper/direct/manifestFormat';
 import { waitFor } from './support/poll';
 import { createSandbox, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 

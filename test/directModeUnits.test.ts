@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { includedFiles } from '../wrapper/direct/lineMarkers';
 import { parseSearchPath } from '../wrapper/direct/includeSearchPath';
 import { relocation, resolvedEntries } from '../wrapper/pipeline/baseDirs';
-import { buildManifestEntry, decodeManifest, encodeManifest, matchManifest, readManifest, withEntry, writeManifest, type Manifest } from '../wrapper/direct/manifest';
+import { matchingEntry, withEntry, type Manifest } from '../wrapper/direct/manifest';
+import { newManifestEntry } from '../wrapper/direct/manifestEntry';
+import { decodeManifest, encodeManifest } from '../wrapper/direct/manifestFormat';
+import { addManifestEntry, readManifest } from '../wrapper/direct/manifestStore';
 import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 
 test('line markers give every file read, resolved against the cwd, without pseudo-files', () => {
@@ -67,42 +70,42 @@ describe('manifests', () => {
     const header = write('inc2/cfg.h', '#define V 2\n');
     fs.mkdirSync(path.join(dir, 'inc1'));
     const searchPath = { quote: [], angle: [path.join(dir, 'inc1'), path.join(dir, 'inc2')], missing: [path.join(dir, 'notyet')] };
-    const entry = buildManifestEntry(source, [{ file: header, system: false }], searchPath, 'r1', false);
+    const entry = newManifestEntry(source, [{ file: header, system: false }], searchPath, 'r1', false);
     assert.notEqual(typeof entry, 'string');
     if (typeof entry === 'string') return;
     assert.ok(entry.absent.includes(path.join(dir, 'inc1', 'cfg.h')), 'an earlier search dir is a candidate');
     assert.ok(entry.absent.includes(path.join(dir, 'src', 'cfg.h')), 'the source directory is a candidate');
     assert.ok(entry.absent.includes(path.join(dir, 'notyet')), 'a directory the compiler ignored as nonexistent');
     const manifest = decodeManifest(encodeManifest(withEntry(undefined, entry)))!;
-    assert.equal(matchManifest(manifest), 'r1');
+    assert.equal(matchingEntry(manifest)?.resultKey, 'r1');
 
     const later = new Date(Date.now() - 30_000);
     fs.utimesSync(header, later, later); // touched, same content
-    assert.equal(matchManifest(manifest), 'r1');
+    assert.equal(matchingEntry(manifest)?.resultKey, 'r1');
 
     write('inc1/cfg.h', '#define V 1\n'); // the classic trap
-    assert.equal(matchManifest(manifest), undefined);
+    assert.equal(matchingEntry(manifest)?.resultKey, undefined);
     fs.rmSync(path.join(dir, 'inc1', 'cfg.h'));
 
     write('inc2/cfg.h', '#define V 3\n'); // content changed
-    assert.equal(matchManifest(manifest), undefined);
+    assert.equal(matchingEntry(manifest)?.resultKey, undefined);
   });
 
   test('recording refuses recent files and time macros (unless allowed)', () => {
     const fresh = path.join(dir, 'fresh.c');
     fs.writeFileSync(fresh, 'int f;\n');
-    assert.equal(buildManifestEntry(fresh, [], { quote: [], angle: [], missing: [] }, 'r', false), 'file modified too recently');
+    assert.equal(newManifestEntry(fresh, [], { quote: [], angle: [], missing: [] }, 'r', false), 'file modified too recently');
     const timed = write('timed.c', 'const char *t = __TIME__;\n');
-    assert.equal(buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', false), 'time macros');
-    assert.notEqual(typeof buildManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
+    assert.equal(newManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', false), 'time macros');
+    assert.notEqual(typeof newManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
   });
 
   test('recording refuses #embed and __has_embed (the embedded file leaves no line marker), #pragma GCC dependency', () => {
     const none = { quote: [], angle: [], missing: [] };
-    assert.equal(buildManifestEntry(write('embed1.c', 'const char d[] = {\n  #embed "data.bin"\n};\n'), [], none, 'r', false), '#embed');
-    assert.equal(buildManifestEntry(write('embed2.c', '#if __has_embed("data.bin")\n#endif\n'), [], none, 'r', false), '#embed');
-    assert.equal(buildManifestEntry(write('dep.c', '_Pragma("GCC dependency \\"parse.y\\"")\n'), [], none, 'r', false), '#pragma GCC dependency');
-    assert.notEqual(typeof buildManifestEntry(write('plain.c', '/* embedded systems */ int embed;\n'), [], none, 'r', false), 'string');
+    assert.equal(newManifestEntry(write('embed1.c', 'const char d[] = {\n  #embed "data.bin"\n};\n'), [], none, 'r', false), '#embed');
+    assert.equal(newManifestEntry(write('embed2.c', '#if __has_embed("data.bin")\n#endif\n'), [], none, 'r', false), '#embed');
+    assert.equal(newManifestEntry(write('dep.c', '_Pragma("GCC dependency \\"parse.y\\"")\n'), [], none, 'r', false), '#pragma GCC dependency');
+    assert.notEqual(typeof newManifestEntry(write('plain.c', '/* embedded systems */ int embed;\n'), [], none, 'r', false), 'string');
   });
 
   test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
@@ -111,7 +114,7 @@ describe('manifests', () => {
     assert.equal(hasIncludeProbes(Buffer.from('#if __has_include(HEADER)\n#endif\n')), 'unparsable');
     assert.deepEqual(hasIncludeProbes(Buffer.from('int x;\n')), []);
     const prober = write('probe/a.c', '#if __has_include("opt.h")\n#include "opt.h"\n#endif\n');
-    const entry = buildManifestEntry(prober, [], { quote: [], angle: [path.join(dir, 'inc2')], missing: [] }, 'r', false);
+    const entry = newManifestEntry(prober, [], { quote: [], angle: [path.join(dir, 'inc2')], missing: [] }, 'r', false);
     assert.ok(typeof entry !== 'string' && entry.absent.includes(path.join(dir, 'probe', 'opt.h')) && entry.absent.includes(path.join(dir, 'inc2', 'opt.h')));
   });
 
@@ -194,13 +197,14 @@ describe('decoded manifests kept in memory', () => {
     const storage = new LocalDiskStorage(path.join(dir, 'cache'), 1e9);
     const key = 'c0ffee'.repeat(8);
     const stored = manifestOf('r1', '/p/inc2/cfg.h');
-    await writeManifest(storage, key, stored);
-    assert.equal(await readManifest(storage, key), stored, 'the very object stored (no decoding)');
+    await addManifestEntry(storage, key, stored.entries[0]!);
+    const kept = await readManifest(storage, key);
+    assert.equal(kept?.entries[0], stored.entries[0], 'the very entry stored (no decoding)');
     // another process (a second server on the same cache) replaces the file
     const other = manifestOf('r2', '/p/inc3/cfg.h');
     await storage.put(key, encodeManifest(other));
     const read = await readManifest(storage, key);
-    assert.notEqual(read, stored);
+    assert.notEqual(read, kept);
     assert.equal(read!.entries[0]!.resultKey, 'r2', 'the bytes on disk win');
     assert.deepEqual(read!.entries[0]!.files, other.entries[0]!.files);
     assert.equal(await readManifest(storage, key), read, 'and are kept in turn');

@@ -1,8 +1,10 @@
 // Hit servers (wrapper/server/hitServer.ts): processes the main server forks that accept on the
 // same socket and serve direct-mode hits. Stopping the main server with SIGSTOP makes the hit
-// servers the only processes that can accept, so which process serves what is certain: hits
-// complete with the main server frozen, and everything else (a miss, JSON-RPC, garbage) waits
-// for it and is then served by it, from the connection the hit server handed over.
+// servers the only processes that can accept, so which process serves what is certain: hits,
+// calls that are not cacheable and garbage are answered with the main server frozen; a miss
+// waits for it and is then served from the connection the hit server handed over, prepared and
+// looked up (the main server does neither again); JSON-RPC is relayed to it byte for byte.
+// Each hand-over and relay is logged at debug level: the tests wait for those lines, not for time.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,9 +13,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultHitServers, loadConfig } from '../wrapper/config/config';
 import { readJournal } from '../wrapper/explain/journal';
+import { missingMessage, redisBinary, startRedis, type RunningServer } from './support/remoteServers';
 import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const gcc = which('gcc');
@@ -67,12 +69,19 @@ async function startWithHitServers(sandbox: WarmccSandbox, count: number): Promi
   return { server, hitServers: sandbox.hitServerPids() };
 }
 
+const logText = (sandbox: WarmccSandbox): string => (fs.existsSync(sandbox.logFile) ? fs.readFileSync(sandbox.logFile, 'utf8') : '');
+
+/** Waits for the log to gain a line matching `pattern` after `from` (its length when the step began). */
+function waitForLogLine(sandbox: WarmccSandbox, what: string, from: number, pattern: RegExp): Promise<string> {
+  return poll(what, 10_000, () => pattern.exec(logText(sandbox).slice(from))?.[0]);
+}
+
 const sessionOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[4]);
 
 describe('hit servers', { skip }, () => {
   let sandbox: WarmccSandbox;
   before(() => {
-    sandbox = createSandbox('hitsrv', { WARMCC_HIT_SERVERS: '2' });
+    sandbox = createSandbox('hitsrv', { WARMCC_HIT_SERVERS: '2', WARMCC_LOG_LEVEL: 'debug' });
     makeProject(sandbox);
   });
   after(() => sandbox.cleanup());
@@ -125,14 +134,20 @@ describe('hit servers', { skip }, () => {
         assert.equal(result.status, 0, `${name}.c with the main server frozen: ${result.stderr}`);
         assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, `${name}.o`)), cold.get(name), `${name}.o restored byte for byte`);
       }
+      // not cacheable (a link): answered by a hit server too, the client compiles itself
+      const link = spawnSync(warmccBin, ['gcc', 'a.o', 'b.o', '-shared', '-o', 'libab.so'], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(link.status, 0, `a link with the main server frozen: ${link.stderr}`);
+      assert.ok(fs.existsSync(path.join(sandbox.dir, 'libab.so')));
       // not hits: they need the main server
       writeFiles(sandbox.dir, { 'n.c': 'int n(void) { return 42; }\n' });
       ageFiles(sandbox.dir);
+      const mark = logText(sandbox).length;
       const miss = startClient(sandbox, ['gcc', '-O2', '-c', 'n.c', '-o', 'n.o']);
+      await waitForLogLine(sandbox, 'the miss handed over after its manifest lookup', mark, /hit server \d: handing n\.c over to the main server \(manifest miss\)/);
       const rpc = startClient(sandbox, ['-s', '--stats-format', 'json']);
-      await sleep(1500);
-      assert.equal(miss.done(), false, 'the miss waits for the frozen main server');
-      assert.equal(rpc.done(), false, 'so does warmcc -s');
+      await waitForLogLine(sandbox, 'warmcc -s relayed', mark, /hit server \d: relaying JSON-RPC connection \d+ to the main server/);
+      assert.equal(miss.done(), false, 'the handed-over miss waits for the frozen main server');
+      assert.equal(rpc.done(), false, 'so does the relayed warmcc -s');
       process.kill(server, 'SIGCONT');
       resumed = true;
       const [missResult, rpcResult] = await Promise.all([miss.result, rpc.result]);
@@ -151,7 +166,9 @@ describe('hit servers', { skip }, () => {
     });
     assert.equal(stats.cacheHits, SOURCES.length);
     assert.equal(stats.cacheMisses, SOURCES.length + 1);
-    assert.equal(stats.compileRequests, 2 * SOURCES.length + 1);
+    // each request counted once: the main server did not prepare the handed-over miss again
+    assert.equal(stats.compileRequests, 2 * SOURCES.length + 2);
+    assert.equal(stats.notCacheable['no -c (linking or other)'], 1, JSON.stringify(stats.notCacheable));
     assert.equal(stats.serverPid, server, 'counted by the main server');
 
     // and journaled in their own files, which readers merge in time order
@@ -171,32 +188,40 @@ describe('hit servers', { skip }, () => {
     assert.match(explained.stdout, /h\.h/, explained.stdout);
   });
 
-  test('garbage sent while the main server is frozen is handed over, then refused by it; both kinds of server live on', async () => {
+  test('garbage and a client of another protocol version, sent while the main server is frozen, are refused by a hit server; both kinds of server live on', async () => {
     const server = sandbox.serverPid()!;
     const hitServers = sandbox.hitServerPids();
-    process.kill(server, 'SIGSTOP');
-    let closed: Promise<void>;
-    try {
+    const exchange = async (bytes: Buffer): Promise<Buffer> => {
       const socket = net.connect(sandbox.socketPath);
       socket.on('error', () => {});
-      closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-      socket.write(Buffer.from('GARBAGE\x00\xff\x01 not a warmcc request\n'));
-      await sleep(500);
+      socket.write(bytes);
+      await closed;
+      return Buffer.concat(chunks);
+    };
+    process.kill(server, 'SIGSTOP');
+    try {
+      // both close with the main server frozen: only a hit server can have answered
+      assert.equal((await exchange(Buffer.from('GARBAGE\x00\xff\x01 not a warmcc request\n'))).length, 0, 'garbage: closed without a word');
+      const oldClient = Buffer.concat([Buffer.from('WARMCC', 'ascii'), Buffer.from([0x09, 0x00])]);
+      const refusal = await exchange(oldClient);
+      assert.equal(refusal[0], 0x14, 'an ERROR frame');
+      assert.match(refusal.subarray(9).toString(), /client speaks protocol version 9/);
     } finally {
       process.kill(server, 'SIGCONT');
     }
-    await Promise.race([closed, sleep(10_000).then(() => assert.fail('the garbage connection was never closed'))]);
     assert.equal(sandbox.serverPid(), server, 'the main server lives on');
     assert.deepEqual(sandbox.hitServerPids(), hitServers, 'and so do the hit servers');
     compile(sandbox, 'b');
   });
 
-  test('a JSON-RPC request whose body comes after the hand-over still reaches the main server whole', async () => {
-    // the hit server hands the connection over on its first byte; bytes the client sends later
-    // must stay for the main server, not be read (and dropped) by the hit server
+  test('a JSON-RPC request whose body comes after its header, once a hit server relays the connection, reaches the main server whole', async () => {
     const server = sandbox.serverPid()!;
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'warmcc/stats' });
+    const mark = logText(sandbox).length;
     process.kill(server, 'SIGSTOP');
     let reply: Promise<string>;
     try {
@@ -215,13 +240,12 @@ describe('hit servers', { skip }, () => {
       });
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
-      await sleep(700); // a hit server has read the header and handed the connection over
+      await waitForLogLine(sandbox, 'the header relayed', mark, /hit server \d: relaying JSON-RPC connection/);
       socket.write(body);
-      await sleep(300);
     } finally {
       process.kill(server, 'SIGCONT');
     }
-    const text = await Promise.race([reply, sleep(10_000).then(() => 'no reply within 10 s')]);
+    const text = await Promise.race([reply, new Promise<string>((resolve) => setTimeout(() => resolve('no reply within 10 s'), 10_000).unref())]);
     assert.match(text, /"result":\{[^]*"serverPid":/, text.slice(0, 300));
   });
 
@@ -260,6 +284,60 @@ describe('hit servers', { skip }, () => {
   });
 });
 
+describe('hit servers with a remote tier', { skip: skip || (redisBinary ? false : missingMessage('redis-server', 'redis-server')) }, () => {
+  let redis: RunningServer;
+  let first: WarmccSandbox;
+  let second: WarmccSandbox;
+  before(async () => {
+    redis = await startRedis();
+    first = createSandbox('hitremA', { WARMCC_REMOTE: redis.url, WARMCC_HIT_SERVERS: '0' });
+    second = createSandbox('hitremB', { WARMCC_REMOTE: redis.url, WARMCC_HIT_SERVERS: '2', WARMCC_LOG_LEVEL: 'debug' });
+    makeProject(first);
+  });
+  after(async () => {
+    first?.cleanup();
+    second?.cleanup();
+    await redis?.stop();
+  });
+
+  test("a hit server's local manifest miss is looked up again through the remote tiers by the main server: a direct hit from the remote", async () => {
+    // machine A compiles; its result and manifest reach the remote
+    compile(first, 'a');
+    await poll('the result and manifest written to the remote', 10_000, () => {
+      const remote = (first.stats().tiers as { name: string; writes: number }[]).find((tier) => tier.name !== 'local disk');
+      return remote && remote.writes >= 2 ? true : undefined;
+    });
+    const cold = fs.readFileSync(path.join(first.dir, 'a.o'));
+    fs.rmSync(path.join(first.dir, 'a.o'));
+    first.stop();
+    // machine B: an empty local cache, the same project directory (the direct key names it)
+    const { server } = await startWithHitServers(second, 2);
+    // B's connection to the remote is up before its main server is frozen (a connect timer that
+    // runs out while the process is stopped would fail the lookup)
+    makeProject(second);
+    compile(second, 'b');
+    await poll("B's first remote write", 10_000, () => ((second.stats().tiers as { name: string; writes: number }[]).some((tier) => tier.name !== 'local disk' && tier.writes > 0) ? true : undefined));
+    const mark = logText(second).length;
+    process.kill(server, 'SIGSTOP');
+    let resumed = false;
+    try {
+      const client = spawn(warmccBin, ['gcc', '-O2', '-c', 'a.c', '-o', 'a.o'], { cwd: first.dir, env: second.env, stdio: 'ignore' });
+      const done = new Promise<number | null>((resolve) => client.on('close', resolve));
+      await waitForLogLine(second, 'the local manifest miss handed over', mark, /hit server \d: handing a\.c over to the main server \(manifest miss\)/);
+      process.kill(server, 'SIGCONT');
+      resumed = true;
+      assert.equal(await done, 0);
+    } finally {
+      if (!resumed) process.kill(server, 'SIGCONT');
+    }
+    assert.deepEqual(fs.readFileSync(path.join(first.dir, 'a.o')), cold, 'the object from the remote, byte for byte');
+    const stats = second.stats();
+    assert.equal(stats.directHits, 1, 'a direct hit through the remote manifest, not a preprocessor run');
+    assert.equal(stats.cacheMisses, 1, 'b.c only');
+    assert.equal(stats.compileRequests, 2, 'each counted once');
+  });
+});
+
 describe('WARMCC_HIT_SERVERS', () => {
   test('0 turns them off; the default is half the cores - 1 (at most 3) in direct mode and 0 in preprocessor mode; a bad value is refused by name', () => {
     assert.equal(loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_HIT_SERVERS: '0' }).hitServers, 0);
@@ -277,7 +355,8 @@ describe('WARMCC_HIT_SERVERS', () => {
     try {
       makeProject(sandbox);
       compile(sandbox, 'a');
-      await sleep(1000);
+      // the server names its hit servers in the line it logs before it would fork them
+      await poll('the server listening', 10_000, () => (/listening on .*hit servers: 0,/.test(logText(sandbox)) ? true : undefined));
       assert.deepEqual(sandbox.hitServerPids(), []);
     } finally {
       sandbox.cleanup();

@@ -143,7 +143,7 @@ function readRecipeView(dir: string): RecipeView {
   const fds = new Map<number, string>();
   for (const line of fs.readFileSync(path.join(dir, 'recipe-fds.txt'), 'utf8').split('\n')) {
     const match = /^(\d+) (.*)$/.exec(line);
-    if (match) fds.set(Number(match[1]), match[2]);
+    if (match) fds.set(Number(match[1]), match[2]!);
   }
   const view: RecipeView = { makeflags, stat, fds };
   const fifoFile = path.join(dir, 'fifo-id.txt');
@@ -375,7 +375,7 @@ for (const variant of ['closed', 'open'] as const) {
     before(() => {
       sandbox = createSandbox(`js-fifo-${variant}`, { WARMCC_HIT_SERVERS: '1' });
       dir = path.join(sandbox.dir, 'project');
-      writeFiles(dir, { 'a.c': SOURCES['a.c'], 'fifo-build.sh': FIFO_SCRIPT, 'probe.sh': PROBE_SCRIPT });
+      writeFiles(dir, { 'a.c': SOURCES['a.c']!, 'fifo-build.sh': FIFO_SCRIPT, 'probe.sh': PROBE_SCRIPT });
     });
     after(() => sandbox.cleanup());
 

@@ -175,8 +175,9 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       // this platform's LZ4 binary (storage/lz4Binding.ts): without it entries fall back to deflate
       'extension/dist/native/lz4.node',
       'extension/bin/warmcc',
-      'extension/media/statsPanel.js',
-      'extension/media/statsPanel.css',
+      // the stats panel's page: script bundled from media/statsPanel/, and its style
+      'extension/dist/media/statsPanel.js',
+      'extension/dist/media/statsPanel.css',
       'extension.vsixmanifest',
     ]) {
       assert.ok(names().includes(required), `${required} is in the .vsix (it holds: ${names().join(', ')})`);
@@ -194,6 +195,7 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
   it('leaves out sources, tests, tooling, source maps, dependencies and the masquerade links', () => {
     const forbidden: [RegExp, string][] = [
       [/^extension\/wrapper\//, 'wrapper/ (sources and build script)'],
+      [/^extension\/media\//, 'media/ (the webview sources: dist/media/ carries the stats panel)'],
       [/^extension\/test\//, 'test/'],
       [/^extension\/out\//, 'out/'],
       [/^extension\/node_modules\//, 'node_modules/ (the bundles carry their dependencies)'],
@@ -223,6 +225,10 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       const external = [...required].filter((name) => !builtins.has(name) && !(bundle === 'extension' && name === 'vscode') && !name.startsWith('.'));
       assert.deepEqual(external, [], `dist/${bundle}.js requires packages the .vsix does not carry`);
     }
+    // the stats panel's script runs in the webview, a browser: it requires nothing at all
+    const page = entry('extension/dist/media/statsPanel.js').read().toString('utf8');
+    assert.ok(page.length > 1000, 'extension/dist/media/statsPanel.js could be read from the .vsix');
+    assert.doesNotMatch(page, /\brequire\(/, 'dist/media/statsPanel.js is a browser bundle');
     // the remote tier backends (loaded on demand): each must load from the .vsix alone, with no
     // node_modules anywhere above it (the AWS SDK names optional packages in its messages, so
     // loading is the test, not a text search)
@@ -251,7 +257,7 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.match(result.stdout, /successfully installed/);
     installed = path.join(extensionsDir, `${extensionId}-${packageJson.version}`);
     assert.ok(fs.statSync(installed).isDirectory(), `installed as ${installed} (extensions dir holds: ${fs.readdirSync(extensionsDir).join(', ')})`);
-    for (const file of ['bin/warmcc', 'dist/server.js', 'dist/extension.js', 'dist/cli.js', 'media/statsPanel.js']) {
+    for (const file of ['bin/warmcc', 'dist/server.js', 'dist/extension.js', 'dist/cli.js', 'dist/media/statsPanel.js', 'dist/media/statsPanel.css']) {
       assert.ok(fs.statSync(path.join(installed, file)).isFile(), `${file} is installed`);
     }
     const mode = fs.statSync(path.join(installed, 'bin', 'warmcc')).mode;
@@ -344,10 +350,13 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     make();
     assert.equal(await workbench.waitForStatusBarText('warmcc 50% · 2 hits', { timeoutMs: UI_TIMEOUT_MS }), 'warmcc 50% · 2 hits');
 
-    // the stats panel loads its script and style from the installed media/
+    // the stats panel loads its script and style from the installed dist/media/
     await workbench.page.locator('.statusbar-item', { hasText: /warmcc/ }).first().click();
     await waitForText(workbench.webviewFrame().locator('[data-testid="hits"]'), '2', { timeoutMs: UI_TIMEOUT_MS, what: "the installed panel's Hits tile" });
     await waitForText(workbench.webviewFrame().locator('[data-testid="hit-rate"]'), '50.0%', { what: "the installed panel's Hit rate tile" });
+    // statsPanel.css puts the tiles side by side; without the style they would stack
+    const [hitsTile, missesTile] = await Promise.all(['#tile-hits', '#tile-misses'].map((tile) => workbench!.webviewFrame().locator(tile).boundingBox()));
+    assert.ok(hitsTile && missesTile && missesTile.y === hitsTile.y && missesTile.x > hitsTile.x, `the installed panel's style is applied: tiles at ${JSON.stringify([hitsTile, missesTile])}`);
     await workbench.screenshot('vsix-installed-stats-panel');
   });
 });

@@ -1,5 +1,5 @@
 // Builds everything `npm ci` (prepare) and `npm run build` promise: the esbuild bundles in dist/
-// (server, CLI, Node client, VS Code extension),
+// (server, CLI, Node client, VS Code extension, and dist/media/ for the stats panel's page),
 // the native client bin/warmcc compiled with this machine's cc (or, with no working C compiler,
 // a shell script running the Node client), and the masquerade links in bin/masq/.
 
@@ -41,6 +41,27 @@ async function bundle() {
   });
 }
 
+/** The stats panel's page (media/statsPanel/): a browser bundle, no Node, beside its style in
+ *  dist/media/, the one folder the webview may load from (extension/statsPanel.ts). */
+async function bundleWebview() {
+  const out = path.join(root, 'dist', 'media');
+  // emptied first: nothing stale from a renamed asset reaches the .vsix
+  fs.rmSync(out, { recursive: true, force: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { statsPanel: 'media/statsPanel/main.ts' },
+    outdir: 'dist/media',
+    bundle: true,
+    // fails the build if the page (or a contract file it imports) needs a Node module
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  fs.copyFileSync(path.join(root, 'media', 'statsPanel', 'statsPanel.css'), path.join(out, 'statsPanel.css'));
+}
+
 /** Copies this platform's LZ4 binary (lz4-napi's prebuilt optional package) to dist/native/, where
  *  the bundles load it (storage/lz4Binding.ts); the .vsix carries no node_modules. Without it the
  *  server writes deflate entries. */
@@ -66,18 +87,30 @@ function copyLz4Binding() {
   fs.renameSync(temp, target);
 }
 
+// warnings are errors here (gcc 12 and clang 14 build it clean, and CI should stay so), but a
+// warning that only another compiler version raises must not cost a user the native client
+const STRICT_C_FLAGS = ['-Werror', '-Wshadow', '-Wconversion'];
+
 function buildNativeClient(output) {
   const cc = process.env.CC || 'cc';
   const source = path.join(root, 'wrapper/client/warmcc.c');
+  const compile = (extraFlags) => execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...extraFlags, `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', output, source], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   try {
-    execFileSync(cc, ['-O2', '-Wall', '-Wextra', `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', output, source], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    compile(STRICT_C_FLAGS);
     return true;
-  } catch (error) {
-    console.warn(`warmcc build: cannot compile the native client with '${cc}' (${error.message.split('\n')[0]});`);
-    console.warn('warmcc build: bin/warmcc falls back to the Node client (slower per compile, same behaviour).');
-    return false;
+  } catch {
+    try {
+      compile([]);
+      // the compiler printed its complaints above
+      console.warn(`warmcc build: '${cc}' rejects the native client with ${STRICT_C_FLAGS.join(' ')} (see above); built it without them. Please report the warnings.`);
+      return true;
+    } catch (error) {
+      console.warn(`warmcc build: cannot compile the native client with '${cc}' (${error.message.split('\n')[0]});`);
+      console.warn('warmcc build: bin/warmcc falls back to the Node client (slower per compile, same behaviour).');
+      return false;
+    }
   }
 }
 
@@ -99,7 +132,7 @@ function makeMasqueradeLinks(binDir) {
   }
 }
 
-await bundle();
+await Promise.all([bundle(), bundleWebview()]);
 copyLz4Binding();
 const binDir = path.join(root, 'bin');
 fs.mkdirSync(binDir, { recursive: true });
@@ -112,4 +145,4 @@ const temp = `${client}.tmp-${process.pid}`;
 if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
 fs.renameSync(temp, client);
 makeMasqueradeLinks(binDir);
-console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
+console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js, dist/media/statsPanel.{js,css}${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);

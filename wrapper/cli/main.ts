@@ -1,17 +1,19 @@
 // `warmcc --<command>`: the management commands (sccache's spelling), in Node. The native client
-// hands every argument list that starts with '-' to this script; compiles never come here.
+// hands every argument list that starts with '-' to this script, except --start-server and
+// --socket-path, which it answers itself; compiles never come here.
 
 import * as net from 'node:net';
+import { parseArgs } from 'node:util';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { explainFromJournal } from '../explain/explainRequest';
 import { journalFileFor } from '../explain/journal';
-import type { StatsSnapshot } from '../contract/stats';
 import { loadConfig, type WarmccConfig } from '../config/config';
-import { RpcMethod, type ClearCacheResult, type ExplainParams, type ExplainResult } from '../contract/rpc';
+import { clearCacheRequest, explainRequest, statsRequest, stopRequest, zeroStatsRequest, type ExplainParams, type ExplainResult } from '../contract/rpc';
 import { canConnect, ensureServer } from '../launcher/serverLauncher';
 import { formatBytes } from '../contract/format';
 import { effectiveCodec } from '../storage/cacheEntry';
 import { describeRemote } from '../config/remoteTiers';
+import { socketPath } from '../contract/socketPath';
 import { formatStatsText } from './statsFormat';
 
 declare const WARMCC_VERSION: string;
@@ -32,6 +34,7 @@ Options:
   -z, --zero-stats             reset statistics
   -C, --clear                  empty the local cache
       --show-config            show the effective configuration
+      --socket-path            print the server socket this client uses (creates nothing)
       --explain FILE           why FILE's last compile missed: what changed since the most
                                similar earlier compile (--stats-format json for JSON)
   -V, --version                print the version
@@ -42,6 +45,82 @@ WARMCC_START_TIMEOUT, WARMCC_DISABLE, WARMCC_RECACHE, WARMCC_JOURNAL_SIZE, WARMC
 also be in $WARMCC_DIR/warmcc.conf (see docs/configuration.md).`;
 
 class UsageError extends Error {}
+
+/** Every option; all but --stats-format are commands, one per call. */
+const OPTIONS = {
+  'start-server': { type: 'boolean' },
+  'stop-server': { type: 'boolean' },
+  'show-stats': { type: 'boolean', short: 's' },
+  'stats-format': { type: 'string' },
+  'zero-stats': { type: 'boolean', short: 'z' },
+  clear: { type: 'boolean', short: 'C' },
+  'show-config': { type: 'boolean' },
+  'socket-path': { type: 'boolean' },
+  explain: { type: 'string' },
+  version: { type: 'boolean', short: 'V' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Command = Exclude<keyof typeof OPTIONS, 'stats-format'>;
+
+interface CommandLine {
+  command: Command;
+  /** --explain's source file */
+  file: string;
+  statsFormat: 'text' | 'json';
+}
+
+function isOptionName(name: string): name is keyof typeof OPTIONS {
+  return Object.hasOwn(OPTIONS, name);
+}
+
+/** The command and its settings, or a UsageError worded for warmcc. parseArgs runs non-strict
+ *  and the tokens are checked here, so every mistake gets warmcc's message and exit code 2
+ *  rather than parseArgs's own wording. */
+function parseCommandLine(args: string[]): CommandLine {
+  const { tokens } = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const parsed: CommandLine = { command: 'help', file: '', statsFormat: 'text' };
+  let seen: string | undefined; // the command as given, for messages
+  for (const token of tokens) {
+    // the whole argument as typed: '-xy', not parseArgs's '-x' of it
+    const raw = args[token.index] ?? '';
+    if (token.kind !== 'option') {
+      if (seen) throw new UsageError(`unexpected argument '${raw}' after ${seen}`);
+      throw new UsageError(`unknown option '${raw}' (warmcc --help lists the options)`);
+    }
+    const name = token.name;
+    const booleanWithValue = isOptionName(name) && OPTIONS[name].type === 'boolean' && token.value !== undefined;
+    if (!isOptionName(name) || booleanWithValue) throw new UsageError(`unknown option '${raw}' (warmcc --help lists the options)`);
+    if (name === 'stats-format') {
+      if (token.value !== 'text' && token.value !== 'json') throw new UsageError(`--stats-format takes text or json, not '${token.value ?? ''}'`);
+      parsed.statsFormat = token.value;
+      continue;
+    }
+    if (seen) throw new UsageError(`unexpected argument '${token.rawName}' after ${seen}`);
+    seen = token.rawName;
+    parsed.command = name;
+    if (name === 'explain') {
+      // a next argument that looks like an option is not a file (strict parseArgs's rule):
+      // `--explain --stats-format json` names none; `--explain=-a.c` does
+      const file = token.inlineValue || !token.value?.startsWith('-') ? token.value : undefined;
+      if (!file) throw new UsageError('--explain takes a source file (warmcc --explain src/a.c)');
+      parsed.file = file;
+      seen = `--explain ${file}`;
+    }
+  }
+  return parsed;
+}
+
+/** Linux's sockaddr_un.sun_path: 108 bytes with the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** The socket both clients use (wrapper/contract/socketPath.ts), or the error the kernel would
+ *  give later, in the native client's words. */
+function usableSocketPath(): string {
+  const found = socketPath(process.env, process.getuid?.() ?? 0, process.cwd());
+  if (Buffer.byteLength(found) > MAX_SOCKET_PATH_BYTES) throw new Error(`socket path ${found} is too long for a Unix socket (max ${MAX_SOCKET_PATH_BYTES} bytes)`);
+  return found;
+}
 
 function processExists(pid: number): boolean {
   try {
@@ -82,7 +161,7 @@ async function explain(config: WarmccConfig, params: ExplainParams): Promise<Exp
   if (await canConnect(config.socketPath)) {
     const rpc = await connectRpc(config);
     try {
-      return (await rpc.sendRequest(RpcMethod.explain, params)) as ExplainResult;
+      return await rpc.sendRequest(explainRequest, params);
     } finally {
       rpc.dispose();
     }
@@ -92,41 +171,31 @@ async function explain(config: WarmccConfig, params: ExplainParams): Promise<Exp
 }
 
 async function run(args: string[]): Promise<number> {
-  const config = loadConfig();
-  let statsFormat = 'text';
-  const formatIndex = args.indexOf('--stats-format');
-  if (formatIndex >= 0) {
-    statsFormat = args[formatIndex + 1] ?? '';
-    if (statsFormat !== 'text' && statsFormat !== 'json') throw new UsageError(`--stats-format takes text or json, not '${statsFormat}'`);
-    args.splice(formatIndex, 2);
-  }
-  const inline = args.find((arg) => arg.startsWith('--stats-format='));
-  if (inline) {
-    statsFormat = inline.slice('--stats-format='.length);
-    if (statsFormat !== 'text' && statsFormat !== 'json') throw new UsageError(`--stats-format takes text or json, not '${statsFormat}'`);
-    args.splice(args.indexOf(inline), 1);
-  }
-  const command = args[0] ?? '--help';
-  if (command === '--explain' || command.startsWith('--explain=')) {
-    const file = command === '--explain' ? args[1] : command.slice('--explain='.length);
-    if (!file) throw new UsageError('--explain takes a source file (warmcc --explain src/a.c)');
-    if (args.length > (command === '--explain' ? 2 : 1)) throw new UsageError(`unexpected argument '${args.at(-1)}' after --explain ${file}`);
-    const result = await explain(config, { file, cwd: process.cwd() });
-    console.log(statsFormat === 'json' ? JSON.stringify(result, null, 2) : result.text);
-    return result.explanation.verdict === 'never seen' ? 1 : 0;
-  }
-  if (args.length > 1) throw new UsageError(`unexpected argument '${args[1]}' after ${command}`);
-
-  switch (command) {
-    case '-h':
-    case '--help':
+  const commandLine = parseCommandLine(args);
+  switch (commandLine.command) {
+    // these need no settings, so they work even when a setting is broken
+    case 'help':
       console.log(HELP);
       return 0;
-    case '-V':
-    case '--version':
+    case 'version':
       console.log(`warmcc ${version}`);
       return 0;
-    case '--start-server':
+    case 'socket-path':
+      console.log(usableSocketPath());
+      return 0;
+    default:
+      return runWithConfig(commandLine.command, commandLine, loadConfig());
+  }
+}
+
+async function runWithConfig(command: Exclude<Command, 'help' | 'version' | 'socket-path'>, { file, statsFormat }: CommandLine, config: WarmccConfig): Promise<number> {
+  switch (command) {
+    case 'explain': {
+      const result = await explain(config, { file, cwd: process.cwd() });
+      console.log(statsFormat === 'json' ? JSON.stringify(result, null, 2) : result.text);
+      return result.explanation.verdict === 'never seen' ? 1 : 0;
+    }
+    case 'start-server':
       if (await canConnect(config.socketPath)) {
         console.log(`warmcc: a server is already running on ${config.socketPath}`);
         return 0;
@@ -134,14 +203,14 @@ async function run(args: string[]): Promise<number> {
       if (!(await ensureServer(config))) throw new Error(`the server did not start within ${config.startTimeoutMs} ms; see ${config.logFile}`);
       console.log(`warmcc: server started on ${config.socketPath}`);
       return 0;
-    case '--stop-server': {
+    case 'stop-server': {
       if (!(await canConnect(config.socketPath))) {
         console.log('warmcc: no server is running');
         return 0;
       }
       const rpc = await connectRpc(config);
-      const pid = ((await rpc.sendRequest(RpcMethod.stats)) as StatsSnapshot).serverPid;
-      await rpc.sendRequest(RpcMethod.stop);
+      const pid = (await rpc.sendRequest(statsRequest)).serverPid;
+      await rpc.sendRequest(stopRequest);
       rpc.dispose();
       // wait until it has really gone (socket and process), so a script can start a new one
       // right after; it first finishes running compiles, so allow for a long one
@@ -151,24 +220,21 @@ async function run(args: string[]): Promise<number> {
       console.log(`warmcc: server (pid ${pid}) stopped`);
       return 0;
     }
-    case '-s':
-    case '--show-stats': {
-      const snapshot = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.stats) as Promise<StatsSnapshot>);
+    case 'show-stats': {
+      const snapshot = await withServer(config, (rpc) => rpc.sendRequest(statsRequest));
       console.log(statsFormat === 'json' ? JSON.stringify(snapshot, null, 2) : formatStatsText(snapshot));
       return 0;
     }
-    case '-z':
-    case '--zero-stats':
-      await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.zeroStats));
+    case 'zero-stats':
+      await withServer(config, (rpc) => rpc.sendRequest(zeroStatsRequest));
       console.log('warmcc: statistics zeroed');
       return 0;
-    case '-C':
-    case '--clear': {
-      const result = await withServer(config, (rpc) => rpc.sendRequest(RpcMethod.clearCache) as Promise<ClearCacheResult>);
+    case 'clear': {
+      const result = await withServer(config, (rpc) => rpc.sendRequest(clearCacheRequest));
       console.log(`warmcc: cleared ${result.removedFiles} entries (${formatBytes(result.removedBytes)})`);
       return 0;
     }
-    case '--show-config': {
+    case 'show-config': {
       // remote tiers as displayed: credentials never printed
       // compression: the codec new entries get on this machine (LZ4 needs its binary), and why not the one asked for
       const codec = effectiveCodec(config.compression);
@@ -180,11 +246,9 @@ async function run(args: string[]): Promise<number> {
         journalFile: journalFileFor(config.cacheDir, config.socketPath),
       };
       if (statsFormat === 'json') console.log(JSON.stringify(shown, null, 2));
-      else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${value}`);
+      else for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(20)} ${String(value)}`);
       return 0;
     }
-    default:
-      throw new UsageError(`unknown option '${command}' (warmcc --help lists the options)`);
   }
 }
 

@@ -10,6 +10,8 @@
  *   warmcc gcc -c a.c         compiler named explicitly
  *   bin/masq/gcc -c a.c       masquerade symlink to warmcc: the compiler is basename(argv[0])
  *   warmcc --start-server     start the server (natively, cleanly; see spawn_server)
+ *   warmcc --socket-path      print the socket this client uses (natively: the Node CLI's
+ *                             answer would not prove what the C code computes)
  *   warmcc [--anything]       management commands: handed to <node> dist/cli.js
  *
  * Single-threaded, libc only. Kept lean: the hot path is a few stat()s for the PATH search,
@@ -198,22 +200,71 @@ static int refuse(const char *what, const char *path, const char *problem)
     return -1;
 }
 
-static int make_socket_path(void)
+/* The socket path rule of wrapper/contract/socketPath.ts, byte for byte (test/socketPath.test.ts
+ * compares the two under every combination of the variables):
+ *   WARMCC_SOCKET (not empty): as given if absolute, else the working directory, '/', the value;
+ *   else $XDG_RUNTIME_DIR/warmcc/server.sock if XDG_RUNTIME_DIR is absolute (a relative one is
+ *   ignored, as the XDG spec says), its trailing slashes removed;
+ *   else /tmp/warmcc-<uid>/server.sock.
+ * TMPDIR is never consulted: every process of a user must find the same server, whatever its
+ * shell, IDE or sandbox set TMPDIR to. Plain string operations, no normalisation. Checks and
+ * creates nothing. Returns a malloc'd path; NULL when WARMCC_SOCKET is relative and the working
+ * directory is unknown (deleted), with errno from getcwd. *custom: the path is WARMCC_SOCKET's. */
+static char *socket_path_rule(int *custom)
 {
-    const char *custom = env_nonempty("WARMCC_SOCKET");
-    char dir[PATH_MAX], why[64];
-    if (custom) {
-        if (strlen(custom) >= sizeof sock_path)
-            return refuse("socket path", custom, "is too long for a Unix socket (max 107 bytes)");
-        strcpy(sock_path, custom);
-        sock_custom = 1;            /* parent dir is created lazily, only if we must start */
-        return 0;
+    const char *value = env_nonempty("WARMCC_SOCKET");
+    *custom = value != NULL;
+    if (value && value[0] == '/') return cat3(value, "", "");
+    if (value) {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd) return NULL;
+        size_t n = strlen(cwd);
+        while (n > 0 && cwd[n - 1] == '/') cwd[--n] = '\0';   /* cwd "/" gives "/value" */
+        char *path = cat3(cwd, "/", value);
+        free(cwd);
+        return path;
     }
     const char *xdg = env_nonempty("XDG_RUNTIME_DIR");
-    if (xdg) snprintf(dir, sizeof dir, "%s/warmcc", xdg);
-    else snprintf(dir, sizeof dir, "/tmp/warmcc-%u", (unsigned)getuid());
-    if (strlen(dir) + sizeof "/server.sock" > sizeof sock_path)
-        return refuse("socket directory", dir, "is too long for a Unix socket path");
+    if (xdg && xdg[0] == '/') {
+        char *dir = cat3(xdg, "", "");
+        size_t n = strlen(dir);
+        while (n > 0 && dir[n - 1] == '/') dir[--n] = '\0';
+        char *path = cat3(dir, "/warmcc/", "server.sock");
+        free(dir);
+        return path;
+    }
+    char tmp[sizeof "/tmp/warmcc-/" + 3 * sizeof(unsigned)];
+    snprintf(tmp, sizeof tmp, "/tmp/warmcc-%u/", (unsigned)getuid());
+    return cat3(tmp, "server.sock", "");
+}
+
+/* sock_path from the rule; the default socket's directory must also be safe (below).
+ * -1 after a one-line warning when there is no socket to use. */
+static int make_socket_path(void)
+{
+    char why[64];
+    char *path = socket_path_rule(&sock_custom);
+    if (!path) {
+        snprintf(why, sizeof why, "is relative and the working directory is unknown: %s",
+                 strerror(errno));
+        return refuse("socket path", getenv("WARMCC_SOCKET"), why);
+    }
+    if (strlen(path) >= sizeof sock_path) {
+        if (sock_custom) {
+            refuse("socket path", path, "is too long for a Unix socket (max 107 bytes)");
+        } else {
+            *strrchr(path, '/') = '\0';
+            refuse("socket directory", path, "is too long for a Unix socket path");
+        }
+        free(path);
+        return -1;
+    }
+    strcpy(sock_path, path);
+    free(path);
+    if (sock_custom) return 0;      /* parent dir is created lazily, only if we must start */
+    char dir[sizeof sock_path];
+    strcpy(dir, sock_path);
+    *strrchr(dir, '/') = '\0';
 
     /* The server runs whatever a request asks for, so never talk through a directory someone
      * else controls: it must be ours, a real directory (lstat: no symlinks), mode 0700. */
@@ -233,7 +284,6 @@ static int make_socket_path(void)
     if (st.st_mode & 077)
         return refuse("socket directory", dir, "is accessible by group/others; it must be "
                                                "mode 0700 (refusing to use it)");
-    snprintf(sock_path, sizeof sock_path, "%s/server.sock", dir);
     return 0;
 }
 
@@ -414,7 +464,7 @@ static int spawn_server(char *server_js)
 static int start_and_connect(int interactive)
 {
     char *failed = cat3(sock_path, ".failed", "");
-    if (!interactive && failed_recently(failed)) return -1;
+    if (!interactive && failed_recently(failed)) { free(failed); return -1; }
     if (sock_custom) {              /* one level of parent directory, 0700 */
         char *parent = cat3(sock_path, "", ""), *slash = strrchr(parent, '/');
         if (slash && slash != parent) { *slash = '\0'; mkdir(parent, 0700); }
@@ -424,6 +474,8 @@ static int start_and_connect(int interactive)
     if (access(server_js, R_OK) != 0) {
         refuse("server", server_js, "not found (is warmcc built?)");
         if (!interactive) mark_failed(failed);   /* warn once, not on every compile */
+        free(server_js);
+        free(failed);
         return -1;
     }
     long long deadline = now_ms() + start_timeout_ms();
@@ -447,6 +499,10 @@ static int start_and_connect(int interactive)
         flock(lfd, LOCK_UN);
         close(lfd);
     }
+    /* freed although we exit soon: LeakSanitizer (test/nativeClientSanitizers) stays quiet */
+    free(lock);
+    free(server_js);
+    free(failed);
     return fd;
 }
 
@@ -627,6 +683,27 @@ static int cmd_start_server(void)
     return 0;
 }
 
+/* The socket this client would use, one line; creates nothing (no directory checks either). */
+static int cmd_socket_path(void)
+{
+    int custom;
+    char *path = socket_path_rule(&custom);
+    if (!path) {
+        fprintf(stderr, "warmcc: socket path %s is relative and the working directory is "
+                        "unknown: %s\n", getenv("WARMCC_SOCKET"), strerror(errno));
+        return 1;
+    }
+    /* the Node CLI refuses the same paths with the same words (wrapper/cli/main.ts) */
+    int too_long = strlen(path) >= sizeof sock_path;
+    if (too_long)
+        fprintf(stderr, "warmcc: socket path %s is too long for a Unix socket (max 107 bytes)\n",
+                path);
+    else
+        puts(path);
+    free(path);
+    return too_long;
+}
+
 static _Noreturn void run_cli(int argc, char **argv)
 {
     if (argc < 1) argc = 1;         /* execve with an empty argv */
@@ -654,6 +731,7 @@ int main(int argc, char **argv)
     if (!strcmp(base, "warmcc")) {
         if (argc < 2 || argv[1][0] == '-') {
             if (argc >= 2 && !strcmp(argv[1], "--start-server")) return cmd_start_server();
+            if (argc == 2 && !strcmp(argv[1], "--socket-path")) return cmd_socket_path();
             run_cli(argc, argv);    /* everything else is the Node CLI's business */
         }
         name = argv[1];

@@ -35,7 +35,7 @@ export interface WarmccConfig {
   sloppiness: string[];
   /** bytes the request journal may take, current and rotated file together; 0 = off (WARMCC_JOURNAL_SIZE) */
   journalSizeLimit: number;
-  /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see storage/remoteUrl.ts) */
+  /** remote tiers after local disk, in lookup order (WARMCC_REMOTE; see remoteTiers.ts) */
   remotes: RemoteSpec[];
   /** extra processes that accept on the server's socket and serve direct-mode hits, so hits of a
    *  parallel build use more than one core (WARMCC_HIT_SERVERS; default: half the cores - 1, at most 3;

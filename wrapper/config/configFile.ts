@@ -31,7 +31,7 @@ export function readConfigFile(file: string): Record<string, string> {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`${file}: cannot read: ${(error as Error).message}`);
+    throw new Error(`${file}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   const settings: Record<string, string> = {};
   text.split('\n').forEach((rawLine, index) => {

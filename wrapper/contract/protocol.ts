@@ -7,14 +7,16 @@ export const PREFACE_LENGTH = PREFACE_MAGIC.length + 2;
 export const MAX_FRAME_BODY = 256 * 1024 * 1024;
 export const FRAME_HEADER_LENGTH = 5;
 
-export const enum FrameType {
-  Compile = 0x01,
-  Stdout = 0x10,
-  Stderr = 0x11,
-  Exit = 0x12,
-  RunLocally = 0x13,
-  Error = 0x14,
-}
+/** Frame types (the u8 at the start of every frame). */
+export const FrameType = {
+  Compile: 0x01,
+  Stdout: 0x10,
+  Stderr: 0x11,
+  Exit: 0x12,
+  RunLocally: 0x13,
+  Error: 0x14,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 export interface CompileRequest {
   stdoutIsTty: boolean;
@@ -170,5 +172,57 @@ export class FrameReader {
 
   get bufferedBytes(): number {
     return this.pendingLength;
+  }
+}
+
+/** What starts a connection to the server: the compile protocol's preface, or JSON-RPC's
+ *  `Content-Length` header (the CLI and the editor). */
+export function connectionProtocol(firstByte: number): 'compile' | 'rpc' | undefined {
+  if (firstByte === PREFACE_MAGIC[0]) return 'compile';
+  if (firstByte === 0x43 /* 'C' of Content-Length */) return 'rpc';
+  return undefined;
+}
+
+export type ParsedConnection =
+  | { state: 'incomplete' }
+  | { state: 'request'; request: CompileRequest }
+  /** the client gets an ERROR frame with the message, then the connection closes */
+  | { state: 'error'; message: string };
+
+/** Reads a compile connection's preface and its one COMPILE frame from the bytes as they
+ *  arrive (the main server and the hit servers read connections the same way). A client sends
+ *  nothing after its COMPILE frame: once the request is read, the connection may be handed to
+ *  another process without losing a byte. */
+export class CompileConnectionParser {
+  private preface: Buffer | undefined = Buffer.alloc(0);
+  private readonly frames = new FrameReader();
+  private done = false;
+
+  push(chunk: Buffer): ParsedConnection {
+    if (this.done) return { state: 'error', message: 'more than one request on a connection' };
+    try {
+      let rest = chunk;
+      if (this.preface !== undefined) {
+        this.preface = Buffer.concat([this.preface, chunk]);
+        if (this.preface.length < PREFACE_LENGTH) return { state: 'incomplete' };
+        const version = decodePreface(this.preface);
+        if (version !== PROTOCOL_VERSION) {
+          this.done = true;
+          return { state: 'error', message: `client speaks protocol version ${version}, this server speaks ${PROTOCOL_VERSION} (restart the server after upgrading: warmcc --stop-server)` };
+        }
+        rest = this.preface.subarray(PREFACE_LENGTH);
+        this.preface = undefined;
+      }
+      const frames = this.frames.push(rest);
+      if (frames.length === 0) return { state: 'incomplete' };
+      this.done = true;
+      if (frames.length > 1) throw new ProtocolError('more than one request on a connection');
+      const frame = frames[0]!;
+      if (frame.type !== FrameType.Compile) throw new ProtocolError(`unexpected frame type 0x${frame.type.toString(16)}`);
+      return { state: 'request', request: decodeCompileRequest(frame.body) };
+    } catch (error) {
+      this.done = true;
+      return { state: 'error', message: error instanceof ProtocolError ? error.message : `bad request: ${(error as Error).message}` };
+    }
   }
 }

@@ -1,7 +1,10 @@
 // JSON-RPC methods spoken on the server's socket (docs/protocol.md, "JSON-RPC"): the CLI's
-// management commands and the VS Code extension use the same ones.
+// management commands and the VS Code extension use the same ones, through the typed request
+// and notification objects at the end (the server answers them, the clients send them).
 
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Explanation } from './explanation';
+import type { StatsSnapshot } from './stats';
 
 export const RpcMethod = {
   stats: 'warmcc/stats',
@@ -57,3 +60,25 @@ export interface ClearCacheResult {
   removedFiles: number;
   removedBytes: number;
 }
+
+/** warmcc/config: the server's effective configuration as it shows it (remote tiers as
+ *  displayed: credentials never leave the server) */
+export interface ServerConfigResult {
+  cacheDir: string;
+  socketPath: string;
+  logFile: string;
+  version: string;
+  pid: number;
+  journalFile: string;
+  [setting: string]: unknown;
+}
+
+export const statsRequest = new RequestType0<StatsSnapshot, void>(RpcMethod.stats);
+export const zeroStatsRequest = new RequestType0<null, void>(RpcMethod.zeroStats);
+export const clearCacheRequest = new RequestType0<ClearCacheResult, void>(RpcMethod.clearCache);
+export const configRequest = new RequestType0<ServerConfigResult, void>(RpcMethod.config);
+export const stopRequest = new RequestType0<null, void>(RpcMethod.stop);
+export const explainRequest = new RequestType<ExplainParams, ExplainResult, void>(RpcMethod.explain);
+export const statsChangedNotification = new NotificationType<StatsSnapshot>(RpcMethod.statsChanged);
+export const compiledNotification = new NotificationType<CompiledNotification>(RpcMethod.compiled);
+export const exitingNotification = new NotificationType<ExitingNotification>(RpcMethod.exiting);

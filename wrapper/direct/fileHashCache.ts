@@ -1,12 +1,12 @@
-// What direct mode needs to know about a source or header: its content hash, whether it uses
-// the time macros, and whether it changed too recently to trust. Kept in memory by
-// (path, size, mtime, ctime, inode), so an unchanged header is read once per server life.
+// The hash cache of direct mode: a source's or header's content hash, with what a scan of its
+// directives tells (time macros, __has_include probes, #embed, ...), kept in memory by
+// (path, size, mtime, ctime, inode) so an unchanged header is read once per server life.
+// Files changed too recently to trust are hashed but not kept.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
-export interface FileFacts {
+export interface HashedFile {
   hash: string;
   /** __TIME__, __DATE__ or __TIMESTAMP__ appears in the file */
   usesTimeMacros: boolean;
@@ -60,13 +60,13 @@ interface Cached {
   mtimeMs: number;
   ctimeMs: number;
   ino: number;
-  facts: FileFacts;
+  facts: HashedFile;
 }
 
 const cache = new Map<string, Cached>();
 
 /** undefined when the file does not exist (or is not a regular file) */
-export function fileFacts(file: string): FileFacts | undefined {
+export function hashedFile(file: string): HashedFile | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -80,7 +80,7 @@ export function fileFacts(file: string): FileFacts | undefined {
   }
   const content = fs.readFileSync(file);
   const text = content.toString('latin1'); // one decoding for the directive scans below
-  const facts: FileFacts = {
+  const facts: HashedFile = {
     hash: createHash('sha256').update(content).digest('hex'),
     usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
     hasIncludeProbes: hasIncludeProbes(content),
@@ -98,99 +98,4 @@ export function fileFacts(file: string): FileFacts | undefined {
     cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
   }
   return facts;
-}
-
-/** Directory listings by path, valid while the directory's mtime (ns) and inode are unchanged:
- *  adding or removing an entry changes the directory's mtime. */
-const listings = new Map<string, { mtimeNs: bigint; ino: bigint; names: Set<string> }>();
-
-function listing(dir: string): Set<string> | undefined {
-  let stat: fs.BigIntStats;
-  try {
-    stat = fs.statSync(dir, { bigint: true });
-  } catch {
-    return undefined;
-  }
-  if (!stat.isDirectory()) return undefined;
-  const cached = listings.get(dir);
-  if (cached && cached.mtimeNs === stat.mtimeNs && cached.ino === stat.ino) return cached.names;
-  let names: Set<string>;
-  try {
-    names = new Set(fs.readdirSync(dir));
-  } catch {
-    return undefined;
-  }
-  // a directory changed within the last moments may change again within the same mtime tick
-  if (Number(stat.mtimeNs / 1_000_000n) < Date.now() - TOO_RECENT_MS) {
-    if (listings.size >= MAX_ENTRIES) listings.clear();
-    listings.set(dir, { mtimeNs: stat.mtimeNs, ino: stat.ino, names });
-  }
-  return names;
-}
-
-/** An existence check for many paths at once (a manifest's absent candidates): one stat per
- *  distinct directory instead of one per path. Use a fresh checker per lookup. */
-export function existenceChecker(): (file: string) => boolean {
-  const seen = new Map<string, Set<string> | undefined>();
-  return (file) => {
-    const dir = path.dirname(file);
-    if (!seen.has(dir)) seen.set(dir, listing(dir));
-    return seen.get(dir)?.has(path.basename(file)) ?? false;
-  };
-}
-
-/** A path list split by directory, once per list: a cached manifest's lists come back on every
- *  hit, and splitting hundreds of paths per hit showed in profiles. */
-const byDirectory = new WeakMap<readonly string[], [dir: string, names: string[]][]>();
-
-function groupedByDirectory(files: readonly string[]): [dir: string, names: string[]][] {
-  let groups = byDirectory.get(files);
-  if (!groups) {
-    const map = new Map<string, string[]>();
-    for (const file of files) {
-      // absolute paths (manifests resolve theirs): a slice, not path.dirname's normalising
-      const slash = file.lastIndexOf('/');
-      const dir = slash <= 0 ? path.dirname(file) : file.slice(0, slash);
-      const name = file.slice(slash + 1);
-      const names = map.get(dir);
-      if (names) names.push(name);
-      else map.set(dir, [name]);
-    }
-    groups = [...map];
-    byDirectory.set(files, groups);
-  }
-  return groups;
-}
-
-/** Does the per-list work of anyExists ahead of time (when a manifest is stored, not in the
- *  next build's lookup). */
-export function prepareExistenceCheck(files: readonly string[]): void {
-  groupedByDirectory(files);
-}
-
-/** Whether any of the paths exists, the way existenceChecker sees them (directory listings). */
-export function anyExists(files: readonly string[]): boolean {
-  return groupedByDirectory(files).some(([dir, names]) => {
-    const listed = listing(dir);
-    return listed !== undefined && names.some((name) => listed.has(name));
-  });
-}
-
-export function exists(file: string): boolean {
-  try {
-    fs.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** whether the file's mtime is later than `sinceMs` (false if it cannot be stat'ed); mtime, like
- *  the rule for recorded files, so that a file given an old mtime counts as settled */
-export function modifiedSince(file: string, sinceMs: number): boolean {
-  try {
-    return fs.statSync(file).mtimeMs > sinceMs;
-  } catch {
-    return false;
-  }
 }

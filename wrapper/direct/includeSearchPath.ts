@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import { PREPROCESSOR_ENVIRONMENT_VARIABLES } from '../keys/cacheKey';
-import { exists } from './fileHashCache';
+import { exists } from './directoryListings';
 import { runProcess } from '../pipeline/runProcess';
 
 export interface SearchPath {

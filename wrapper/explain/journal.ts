@@ -196,7 +196,7 @@ export class Journal {
   }
 
   private defineIncludes(includes: [string, string][], define: (value: Definition) => string): string {
-    // the same list object again (compileTrace.ts hands direct hits' lists out once per entry)
+    // the same list object again (journalRecord.ts hands direct hits' lists out once per entry)
     const same = this.includeSetIdsByList.get(includes);
     if (same && this.defined.has(same)) return same;
     const json = JSON.stringify(includes);
@@ -265,7 +265,7 @@ export function readJournal(file: string, keep: (source: string) => boolean = ()
       text = fs.readFileSync(name, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new Error(`cannot read the journal ${name}: ${(error as Error).message}`);
+      throw new Error(`cannot read the journal ${name}: ${(error as Error).message}`, { cause: error });
     }
     for (const line of text.split('\n')) {
       if (line.startsWith(DEFINITION_PREFIX)) {
@@ -319,7 +319,7 @@ export function readJournal(file: string, keep: (source: string) => boolean = ()
     if (fileIds) {
       const files = fileIds.map((id) => lookup(id, isPair));
       // a lost definition makes the whole set unknown rather than wrong
-      if (files.every((file) => file !== undefined)) record.includes = files as [string, string][];
+      if (files.every((file) => file !== undefined)) record.includes = files;
     }
     for (const key of Object.keys(record) as (keyof JournalRecord)[]) if (record[key] === undefined) delete record[key];
     return record;

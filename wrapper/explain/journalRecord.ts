@@ -1,67 +1,22 @@
-// What one compile request learned on its way (compiler, parsed arguments, key parts, how it was
-// served), filled in by compileRequest.ts and turned into a journal record after the reply.
+// The journal record of a finished request, assembled from what its stages returned
+// (pipeline/stages.ts StageResults): compiler, parsed arguments, the parts of its keys, how it
+// was served, and the content hashes of the files it read.
 
 import * as path from 'node:path';
-import type { CacheableCompile } from '../compilers/types';
+import type { JournalOutcome } from '../contract/explanation';
 import type { CompileRequest } from '../contract/protocol';
-import type { JournalOutcome, KeyParts } from '../contract/explanation';
-import type { CompilerIdentity } from '../keys/compilerIdentity';
-import { fileFacts } from '../direct/fileHashCache';
-import { includedFiles, type IncludedFile } from '../direct/lineMarkers';
+import { hashedFile } from '../direct/fileHashCache';
+import type { CompileReply } from '../pipeline/reply';
+import type { FileHash, StageResults } from '../pipeline/stages';
 import { HASH_CHARS, type JournalRecord } from './journal';
-
-export interface CompileTrace {
-  at: number;
-  compilerPath?: string;
-  identity?: CompilerIdentity;
-  compile?: CacheableCompile;
-  directKeyParts?: KeyParts;
-  keyParts?: KeyParts;
-  resultKey?: string;
-  sourceHash?: string;
-  /** set once a cached result has been restored */
-  served?: 'direct' | 'preprocessed';
-  /** the files the compile read with their sha256 (the source may be among them), when known
-   *  without the preprocessed text: a direct hit's manifest entry (depend mode: its .d file) */
-  filesRead?: [string, string][];
-  /** compiled in depend mode: keyed by the direct key and the dependency list, no keyParts */
-  dependMode?: boolean;
-  /** WARMCC_RECACHE was set for this request */
-  recache?: boolean;
-  preprocessed?: Buffer;
-  /** the preprocessed text's line markers, when the request already read them */
-  includes?: IncludedFile[];
-}
-
-/** What the request's reply says about its outcome (the reply type of compileRequest.ts). */
-export type TracedReply =
-  | { kind: 'exit'; code: number }
-  | { kind: 'runLocally'; reason: string }
-  | { kind: 'error'; message: string };
 
 const short = (hash: string): string => hash.slice(0, HASH_CHARS);
 
-/** The include list of a preprocessed text by its result key (the key covers the text, so the
- *  list is the same): a rebuild's hits skip re-reading megabytes of line markers. */
-const includesByKey = new Map<string, IncludedFile[]>();
-const MAX_REMEMBERED = 4096;
-
-function includesOf(trace: CompileTrace, cwd: string): IncludedFile[] {
-  const known = trace.resultKey ? includesByKey.get(trace.resultKey) : undefined;
-  if (known) return known;
-  const includes = trace.includes ?? includedFiles(trace.preprocessed!, cwd);
-  if (trace.resultKey) {
-    if (includesByKey.size >= MAX_REMEMBERED) includesByKey.clear();
-    includesByKey.set(trace.resultKey, includes);
-  }
-  return includes;
-}
-
 /** A manifest entry's files as the journal lists them, once per entry: direct hits of a rebuild
  *  hand the same (cached) entry arrays, and the journal recognises a repeated list by identity. */
-const journalIncludes = new WeakMap<readonly [string, string][], { source: string; includes: [string, string][] }>();
+const journalIncludes = new WeakMap<readonly FileHash[], { source: string; includes: [string, string][] }>();
 
-function journalIncludesOf(filesRead: readonly [string, string][], source: string): [string, string][] {
+function journalIncludesOf(filesRead: readonly FileHash[], source: string): [string, string][] {
   const known = journalIncludes.get(filesRead);
   if (known?.source === source) return known.includes;
   const includes = filesRead.filter(([file]) => file !== source).map(([file, hash]): [string, string] => [file, short(hash)]);
@@ -69,43 +24,51 @@ function journalIncludesOf(filesRead: readonly [string, string][], source: strin
   return includes;
 }
 
-function outcomeOf(trace: CompileTrace, reply: TracedReply | Error): { outcome: JournalOutcome; reason?: string } {
+function outcomeOf(results: StageResults, reply: CompileReply | Error): { outcome: JournalOutcome; reason?: string } {
   if (reply instanceof Error) return { outcome: 'error', reason: reply.message };
   if (reply.kind === 'runLocally') return { outcome: 'not cacheable', reason: reply.reason };
   if (reply.kind === 'error') return { outcome: 'error', reason: reply.message };
   if (reply.code !== 0) return { outcome: 'compile failed', reason: `exit code ${reply.code}` };
-  if (trace.served) return { outcome: 'hit' };
+  if (results.served) return { outcome: 'hit' };
   // no key: the preprocessor failed where the compile succeeded (stats counts it the same way)
-  if (!trace.keyParts && !trace.dependMode) return { outcome: 'not cacheable', reason: 'preprocessor failed but compile succeeded' };
-  return trace.recache ? { outcome: 'miss', reason: 'recache' } : { outcome: 'miss' };
+  if (results.unkeyed) return { outcome: 'not cacheable', reason: 'preprocessor failed but compile succeeded' };
+  const recache = results.preparation?.kind === 'prepared' && results.preparation.prepared.recache;
+  return recache ? { outcome: 'miss', reason: 'recache' } : { outcome: 'miss' };
 }
 
 /** The journal record of a finished request. Reads the included files' hashes (cached by
- *  fileFacts), so call it after the reply. */
-export function journalRecord(request: CompileRequest, trace: CompileTrace, reply: TracedReply | Error): JournalRecord {
-  const { outcome, reason } = outcomeOf(trace, reply);
-  const input = trace.compile?.inputFile ?? request.argv.slice(1).find((arg) => !arg.startsWith('-'));
+ *  direct/fileHashCache.ts), so call it after the reply. */
+export function journalRecord(request: CompileRequest, results: StageResults, reply: CompileReply | Error): JournalRecord {
+  const { outcome, reason } = outcomeOf(results, reply);
+  const { preparation, lookup, served, dependencyKey } = results;
+  const prepared = preparation?.kind === 'prepared' ? preparation.prepared : undefined;
+  const parsed = prepared?.parsed ?? (preparation?.kind === 'refused' ? preparation.parsed : undefined);
+  const input = parsed?.inputFile ?? request.argv.slice(1).find((arg) => !arg.startsWith('-'));
   const source = input === undefined ? '' : path.resolve(request.cwd, input);
-  const record: JournalRecord = { at: trace.at, source, cwd: request.cwd, outcome };
+  const record: JournalRecord = { at: results.at, source, cwd: request.cwd, outcome };
   if (reason) record.reason = reason;
-  if (trace.served) record.via = trace.served;
-  if (trace.identity && trace.compilerPath) {
-    const { family, version, contentHash } = trace.identity;
-    record.compiler = { path: trace.compilerPath, family, version, hash: short(contentHash) };
+  if (served) record.via = served.via;
+  const compilerPath = prepared?.compiler ?? (preparation?.kind === 'refused' ? preparation.compiler : undefined);
+  const identity = prepared?.identity ?? (preparation?.kind === 'refused' ? preparation.identity : undefined);
+  if (identity && compilerPath) {
+    const { family, version, contentHash } = identity;
+    record.compiler = { path: compilerPath, family, version, hash: short(contentHash) };
   }
-  if (!trace.compile) return record;
-  if (trace.keyParts) record.keyParts = trace.keyParts;
-  if (trace.directKeyParts) record.directKeyParts = trace.directKeyParts;
-  record.preprocessorArgs = trace.compile.preprocessorArgs;
-  if (trace.resultKey) record.resultKey = short(trace.resultKey);
-  const sourceHash = trace.sourceHash ?? fileFacts(source)?.hash;
+  if (!parsed) return record;
+  if (lookup?.preprocessed) record.keyParts = lookup.preprocessed.computed.parts;
+  if (lookup?.direct) record.directKeyParts = lookup.direct.computed.parts;
+  record.preprocessorArgs = parsed.preprocessorArgs;
+  const resultKey = served?.resultKey ?? dependencyKey?.resultKey ?? lookup?.preprocessed?.computed.key;
+  if (resultKey) record.resultKey = short(resultKey);
+  const sourceHash = lookup?.direct?.sourceHash ?? hashedFile(source)?.hash;
   if (sourceHash) record.sourceHash = short(sourceHash);
-  if (trace.filesRead) {
-    record.includes = journalIncludesOf(trace.filesRead, source);
-  } else if (trace.preprocessed) {
-    record.includes = includesOf(trace, request.cwd)
+  const filesRead = served?.filesRead ?? dependencyKey?.filesRead;
+  if (filesRead) {
+    record.includes = journalIncludesOf(filesRead, source);
+  } else if (lookup?.preprocessed) {
+    record.includes = lookup.preprocessed.includes
       .filter((include) => include.file !== source)
-      .map((include): [string, string] => [include.file, short(fileFacts(include.file)?.hash ?? '')]);
+      .map((include): [string, string] => [include.file, short(hashedFile(include.file)?.hash ?? '')]);
   }
   return record;
 }

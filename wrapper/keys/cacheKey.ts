@@ -47,83 +47,94 @@ export interface DirectKeyInputs extends CommonKeyInputs {
   sourceHash: string;
 }
 
-type Hash = ReturnType<typeof createHash>;
-
-const recorders = new WeakMap<Hash, KeyParts>();
-
-function part(hash: Hash, name: string, value: string): void {
-  hash.update(name).update('\0').update(value).update('\0');
-  recorders.get(hash)?.push([name, value]);
+/** A key and the named parts it was computed from, in order (the journal records the parts so
+ *  a miss can say what changed). */
+export interface ComputedKey {
+  key: string;
+  parts: KeyParts;
 }
 
-/** a key hash that also records its parts into `parts`, when given */
-function keyHash(parts: KeyParts | undefined): Hash {
-  const hash = createHash('sha256');
-  if (parts) recorders.set(hash, parts);
-  return hash;
+/** A sha256 that keeps the name and value of every part it is fed. */
+class KeyHash {
+  private readonly hash = createHash('sha256');
+  readonly parts: KeyParts = [];
+
+  part(name: string, value: string): void {
+    this.hash.update(name).update('\0').update(value).update('\0');
+    this.parts.push([name, value]);
+  }
+
+  /** bytes too large to copy into the parts (the preprocessed text): its part's value is '' */
+  bulk(name: string, bytes: Buffer): void {
+    this.part(name, '');
+    this.hash.update(bytes);
+  }
+
+  done(): ComputedKey {
+    return { key: this.hash.digest('hex'), parts: this.parts };
+  }
 }
 
 /** What both keys contain: compiler, language, compile arguments, outputs, environment. */
-function hashCommonParts(hash: Hash, { identity, compile, cwd, env, debugPrefixMapped }: CommonKeyInputs, format: string): void {
-  part(hash, 'format', format);
-  part(hash, 'compiler', `${identity.family}\0${identity.version}\0${identity.contentHash}`);
-  part(hash, 'language', compile.language);
-  part(hash, 'args', compile.keyArgs.join('\0'));
+function hashCommonParts(hash: KeyHash, { identity, compile, cwd, env, debugPrefixMapped }: CommonKeyInputs, format: string): void {
+  hash.part('format', format);
+  hash.part('compiler', `${identity.family}\0${identity.version}\0${identity.contentHash}`);
+  hash.part('language', compile.language);
+  hash.part('args', compile.keyArgs.join('\0'));
   const outputs = compile.outputs;
-  part(hash, 'outputs', [outputs.depFile ? 'd' : '', outputs.dwo ? 'dwo' : '', outputs.gcno ? 'gcno' : ''].join(','));
+  hash.part('outputs', [outputs.depFile ? 'd' : '', outputs.dwo ? 'dwo' : '', outputs.gcno ? 'gcno' : ''].join(','));
   if (outputs.depFile) {
     // the .d file names the target (-o or -MT/-MQ) and is stored verbatim
-    part(hash, 'dependency args', compile.dependencyArgs.join('\0'));
-    part(hash, 'object path', outputs.object);
+    hash.part('dependency args', compile.dependencyArgs.join('\0'));
+    hash.part('object path', outputs.object);
   }
   if (compile.debugInfo || compile.coverage || compile.splitDwarf) {
     // debug info and coverage notes record the working directory (ccache's hash_dir), unless
     // warmcc maps it away
-    part(hash, 'cwd', debugPrefixMapped ? '-fdebug-prefix-map=<cwd>=.' : cwd);
+    hash.part('cwd', debugPrefixMapped ? '-fdebug-prefix-map=<cwd>=.' : cwd);
   }
   if (compile.splitDwarf || compile.coverage) {
     // the object names its .dwo; coverage data names its .gcda next to the object
-    part(hash, 'object path', outputs.object);
+    hash.part('object path', outputs.object);
   }
   for (const name of KEY_ENVIRONMENT_VARIABLES) {
     const value = env[name];
-    if (value !== undefined) part(hash, `env ${name}`, value);
+    if (value !== undefined) hash.part(`env ${name}`, value);
   }
 }
 
-export function computeCacheKey(inputs: KeyInputs, parts?: KeyParts): string {
-  const hash = keyHash(parts);
+export function computeCacheKey(inputs: KeyInputs): ComputedKey {
+  const hash = new KeyHash();
   hashCommonParts(hash, inputs, KEY_FORMAT);
-  part(hash, 'preprocessed', '');
-  hash.update(inputs.preprocessed);
-  return hash.digest('hex');
+  hash.bulk('preprocessed', inputs.preprocessed);
+  return hash.done();
 }
 
 /** Direct mode's key: no preprocessor has run, so everything that steers it goes in instead —
  *  the preprocessor arguments, the working directory (relative -I and #include "..." resolve
  *  against it), the preprocessing environment, the source's path and content. The headers are
  *  checked through the manifest this key names. */
-export function computeDirectKey(inputs: DirectKeyInputs, parts?: KeyParts): string {
-  const hash = keyHash(parts);
+export function computeDirectKey(inputs: DirectKeyInputs): ComputedKey {
+  const hash = new KeyHash();
   hashCommonParts(hash, inputs, DIRECT_KEY_FORMAT);
-  part(hash, 'preprocessor args', inputs.compile.preprocessorArgs.join('\0'));
-  part(hash, 'cwd (direct)', inputs.relocatable ? '<under a base dir>' : inputs.cwd);
+  hash.part('preprocessor args', inputs.compile.preprocessorArgs.join('\0'));
+  hash.part('cwd (direct)', inputs.relocatable ? '<under a base dir>' : inputs.cwd);
   for (const name of PREPROCESSOR_ENVIRONMENT_VARIABLES) {
     const value = inputs.env[name];
-    if (value !== undefined) part(hash, `env ${name}`, value);
+    if (value !== undefined) hash.part(`env ${name}`, value);
   }
-  part(hash, 'source path', inputs.compile.inputFile);
-  part(hash, 'source content', inputs.sourceHash);
-  return hash.digest('hex');
+  hash.part('source path', inputs.compile.inputFile);
+  hash.part('source content', inputs.sourceHash);
+  return hash.done();
 }
 
 /** Depend mode's result key: no preprocessed text exists, so the direct key (compiler, flags,
  *  environment, source) plus every file the compiler's dependency list names, with its content
  *  hash (paths as stored in the manifest, so relocatable compiles share it). */
 export function computeDependKey(directKey: string, files: readonly (readonly [string, string])[]): string {
-  const hash = createHash('sha256');
-  part(hash, 'format', DEPEND_KEY_FORMAT);
-  part(hash, 'direct key', directKey);
-  for (const [file, contentHash] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) part(hash, file, contentHash);
-  return hash.digest('hex');
+  const hash = new KeyHash();
+  hash.part('format', DEPEND_KEY_FORMAT);
+  hash.part('direct key', directKey);
+  for (const [file, contentHash] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) hash.part(file, contentHash);
+  return hash.done().key;
 }

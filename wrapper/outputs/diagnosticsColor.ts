@@ -5,6 +5,7 @@
 import type { DiagnosticsColor } from '../compilers/types';
 
 // SGR colour codes, erase-in-line (gcc emits ESC[K), and OSC 8 hyperlinks
+// eslint-disable-next-line no-control-regex -- escape codes are what this matches
 const ESCAPE_SEQUENCES = /\x1b\[[0-9;]*[mK]|\x1b\]8;[^\x07\x1b]*(?:\x07|\x1b\\)/g;
 
 export function stripColor(text: Buffer): Buffer {

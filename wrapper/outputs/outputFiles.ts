@@ -25,7 +25,7 @@ export async function readOutputs(cwd: string, outputs: ExpectedOutputs): Promis
     try {
       result.push({ role, data: await fs.readFile(absolute) });
     } catch (error) {
-      throw new Error(`expected ${role} output ${absolute} is missing after the compile: ${(error as Error).message}`);
+      throw new Error(`expected ${role} output ${absolute} is missing after the compile: ${(error as Error).message}`, { cause: error });
     }
   }
   return result;
@@ -38,7 +38,7 @@ export async function readOutputs(cwd: string, outputs: ExpectedOutputs): Promis
 export async function writeOutputs(cwd: string, umask: number, outputs: ExpectedOutputs, files: CacheEntry['files']): Promise<void> {
   const expected = expectedOutputFiles(outputs);
   if (expected.length !== files.length || expected.some(({ role }) => !files.some((file) => file.role === role))) {
-    throw new Error(`cache entry has outputs [${files.map((f) => f.role)}], request expects [${expected.map((e) => e.role)}]`);
+    throw new Error(`cache entry has outputs [${files.map((f) => f.role).join(',')}], request expects [${expected.map((e) => e.role).join(',')}]`);
   }
   const mode = 0o666 & ~umask;
   const needsChmod = (mode & ~serverUmask()) !== mode;
@@ -52,7 +52,7 @@ export async function writeOutputs(cwd: string, umask: number, outputs: Expected
         await fs.rename(temp, absolute);
       } catch (error) {
         await fs.rm(temp, { force: true }).catch(() => {});
-        throw new Error(`cannot write ${role} output ${absolute}: ${(error as Error).message}`);
+        throw new Error(`cannot write ${role} output ${absolute}: ${(error as Error).message}`, { cause: error });
       }
     }),
   );

@@ -73,9 +73,9 @@ export function storableEntry(location: Relocation, entry: ManifestEntry): Manif
 export function resolvedEntries(location: Relocation, entries: ManifestEntry[]): ManifestEntry[] {
   if (!location.relocatable) return entries;
   // kept per decoded manifest and working directory: resolving thousands of absent candidates
-  // on every hit costs, and the same lists keep their split by directory (fileFacts.ts)
+  // on every hit costs, and the same lists keep their split by directory (direct/directoryListings.ts)
   let byCwd = resolvedByCwd.get(entries);
-  if (!byCwd) resolvedByCwd.set(entries, (byCwd = new Map()));
+  if (!byCwd) resolvedByCwd.set(entries, (byCwd = new Map<string, ManifestEntry[]>()));
   let resolved = byCwd.get(location.cwd);
   if (!resolved) {
     const resolve = (file: string): string => path.resolve(location.cwd, file);

@@ -4,9 +4,7 @@
 
 import * as fs from 'node:fs';
 
-type Stamp = string;
-
-function stamp(file: string): Stamp {
+function stamp(file: string): string {
   try {
     const stat = fs.statSync(file, { bigint: true });
     return `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}`;
@@ -15,12 +13,17 @@ function stamp(file: string): Stamp {
   }
 }
 
-/** Stamps the files now; the returned function names the first file that differs since. */
-export function snapshotInputs(files: Iterable<string>): () => string | undefined {
-  const stamps = new Map<string, Stamp>();
-  for (const file of files) stamps.set(file, stamp(file));
-  return () => {
-    for (const [file, before] of stamps) if (stamp(file) !== before) return file;
+export class InputStamps {
+  private readonly stamps = new Map<string, string>();
+
+  /** Stamps the files now. */
+  constructor(files: Iterable<string>) {
+    for (const file of files) this.stamps.set(file, stamp(file));
+  }
+
+  /** The first file whose stamp differs from the one taken at construction, if any. */
+  changedFile(): string | undefined {
+    for (const [file, before] of this.stamps) if (stamp(file) !== before) return file;
     return undefined;
-  };
+  }
 }

@@ -3,78 +3,65 @@
 // nothing a client sends can take the server down.
 
 import type * as net from 'node:net';
-import {
-  decodeCompileRequest,
-  decodePreface,
-  encodeFrame,
-  encodeString,
-  FrameReader,
-  FrameType,
-  PREFACE_LENGTH,
-  PROTOCOL_VERSION,
-  ProtocolError,
-} from '../contract/protocol';
-import { handleCompileRequest, type CompileContext, type CompileReply } from '../pipeline/compileRequest';
+import { CompileConnectionParser, encodeFrame, encodeString, FrameType, type CompileRequest } from '../contract/protocol';
+import { continueHandedOver, handleCompileRequest, type CompileReply, type HandedOver } from '../pipeline/compileRequest';
+import type { CompileContext } from '../pipeline/context';
 
 /** a client that connects but never sends its request is dropped after this */
-const REQUEST_TIMEOUT_MS = 30_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface CompileConnectionHooks {
   begin(): void;
   end(): void;
 }
 
-export function serveCompileConnection(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks): void {
-  const reader = new FrameReader();
-  let preface: Buffer | undefined = Buffer.alloc(0);
-  let handled = false;
-  const abort = new AbortController();
+/** Answers a connection that did not speak the protocol (and closes it). */
+export function refuseConnection(socket: net.Socket, context: Pick<CompileContext, 'log'>, message: string): void {
+  context.log(`protocol error: ${message}`);
+  socket.removeAllListeners('data');
+  if (!socket.destroyed) socket.end(encodeFrame(FrameType.Error, encodeString(message)));
+}
 
+/** Reads a connection's request and serves it from the start. */
+export function serveCompileConnection(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks): void {
+  const parser = new CompileConnectionParser();
+  let handled = false;
   socket.setTimeout(REQUEST_TIMEOUT_MS, () => {
     if (!handled) socket.destroy();
   });
   socket.on('error', () => {});
-  socket.on('close', () => abort.abort());
-
-  const fail = (message: string): void => {
-    context.log(`protocol error: ${message}`);
-    if (!socket.destroyed) socket.end(encodeFrame(FrameType.Error, encodeString(message)));
-    socket.removeAllListeners('data');
-  };
-
   socket.on('data', (chunk: Buffer) => {
-    try {
-      if (preface !== undefined) {
-        preface = Buffer.concat([preface, chunk]);
-        if (preface.length < PREFACE_LENGTH) return;
-        const version = decodePreface(preface);
-        if (version !== PROTOCOL_VERSION) {
-          fail(`client speaks protocol version ${version}, this server speaks ${PROTOCOL_VERSION} (restart the server after upgrading: warmcc --stop-server)`);
-          return;
-        }
-        chunk = preface.subarray(PREFACE_LENGTH);
-        preface = undefined;
-      }
-      for (const frame of reader.push(chunk)) {
-        if (handled) throw new ProtocolError('more than one request on a connection');
-        if (frame.type !== FrameType.Compile) throw new ProtocolError(`unexpected frame type 0x${frame.type.toString(16)}`);
-        handled = true;
-        socket.setTimeout(0);
-        const request = decodeCompileRequest(frame.body);
-        hooks.begin();
-        handleCompileRequest(request, context, abort.signal)
-          .catch((error: Error): CompileReply => {
-            context.stats.internalError(request.argv.join(' ').slice(0, 200), error.message);
-            context.log(`internal error on ${request.argv.join(' ')}: ${error.stack ?? error.message}`);
-            return { kind: 'error', message: `internal server error: ${error.message}` };
-          })
-          .then((reply) => sendReply(socket, reply))
-          .finally(() => hooks.end());
-      }
-    } catch (error) {
-      fail(error instanceof ProtocolError ? error.message : `bad request: ${(error as Error).message}`);
-    }
+    const parsed = parser.push(chunk);
+    if (parsed.state === 'error') refuseConnection(socket, context, parsed.message);
+    if (parsed.state !== 'request') return;
+    handled = true;
+    socket.setTimeout(0);
+    serveRequest(socket, context, hooks, parsed.request, (signal) => handleCompileRequest(parsed.request, context, signal));
   });
+}
+
+/** Serves a request a hit server read, prepared and looked up, from where it stopped. */
+export function serveHandedOverConnection(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks, request: CompileRequest, handedOver: HandedOver | undefined, remoteTiers: boolean): void {
+  socket.on('error', () => {});
+  // the client sends nothing more; reading lets a vanished client be noticed (and its compile killed)
+  socket.on('data', () => refuseConnection(socket, context, 'more than one request on a connection'));
+  serveRequest(socket, context, hooks, request, (signal) =>
+    handedOver ? continueHandedOver(request, context, signal, handedOver, remoteTiers) : handleCompileRequest(request, context, signal),
+  );
+}
+
+function serveRequest(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks, request: CompileRequest, run: (signal: AbortSignal) => Promise<CompileReply>): void {
+  const abort = new AbortController();
+  socket.on('close', () => abort.abort());
+  hooks.begin();
+  void run(abort.signal)
+    .catch((error: Error): CompileReply => {
+      context.stats.internalError(request.argv.join(' ').slice(0, 200), error.message);
+      context.log(`internal error on ${request.argv.join(' ')}: ${error.stack ?? error.message}`);
+      return { kind: 'error', message: `internal server error: ${error.message}` };
+    })
+    .then((reply) => sendReply(socket, reply))
+    .finally(() => hooks.end());
 }
 
 export function sendReply(socket: net.Socket, reply: CompileReply): void {

@@ -1,29 +1,31 @@
 // A hit server: a process the main server forks (hitServerPool.ts) that accepts on the same
 // listening socket and serves direct-mode hits, so the hits of a parallel build run on more than
-// one core. It only reads the cache: anything that is not a direct hit from local disk — a miss,
-// a preprocessor run, a remote tier, a compile, JSON-RPC, a bad request — is handed, socket and
-// the bytes already read, to the main server, which serves it as if it had accepted it itself.
-// Stats of a hit go to the main server as a log of calls; hits are journaled in a file of our own.
-// Started by the clean main server with only the log as stdout/stderr and the IPC channel: it
-// inherits no jobserver, pipe or terminal, and exits when the main server goes.
+// one core. It only reads the cache. A compile it cannot serve (a miss, a preprocessor run, a
+// remote tier, a compile) goes to the main server with the connection and what was done so far
+// (prepared request, manifest lookup): the client sends nothing after its request, so the
+// connection can change process without losing a byte. JSON-RPC connections (the CLI, the editor)
+// are relayed to the main server over the IPC channel, byte for byte.
+// Stats of what it serves go to the main server as a log of calls; hits are record in a file
+// of its own. Started by the clean main server with only the log as stdout/stderr and the IPC
+// channel: it inherits no jobserver, pipe or terminal, and exits when the main server goes.
 
 import * as net from 'node:net';
 import { loadConfig } from '../config/config';
-import { withoutJobserver } from '../launcher/jobserver';
-import { decodeCompileRequest, decodePreface, FrameReader, FrameType, PREFACE_LENGTH, PROTOCOL_VERSION, type CompileRequest } from '../contract/protocol';
+import { CompileConnectionParser, connectionProtocol, type CompileRequest } from '../contract/protocol';
 import type { CompiledNotification } from '../contract/rpc';
-import { LocalDiskStorage } from '../storage/localDiskStorage';
-import { sendReply } from './compileConnection';
-import { compileSettings, serveDirectHit, type CompileContext, type CompileReply } from '../pipeline/compileRequest';
-import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
 import { hitServerJournalFile, Journal, journalFileFor } from '../explain/journal';
-import { debug, log, logError, setLogLevel } from './logger';
+import { withoutJobserver } from '../launcher/jobserver';
+import { serveInHitServer, type HitServerAnswer } from '../pipeline/compileRequest';
+import { compileSettings, type CompileContext } from '../pipeline/context';
 import { PendingStores } from '../pipeline/pendingStores';
+import { LocalDiskStorage } from '../storage/localDiskStorage';
+import { refuseConnection, REQUEST_TIMEOUT_MS, sendReply } from './compileConnection';
+import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
+import { debug, log, logError, setLogLevel } from './logger';
 import { STATS_METHODS, type StatsCall, type StatsRecorder } from './stats';
 
-const FIRST_BYTE_COMPILE = 0x57; // 'W'
-/** a client that connects but never sends its request is handed over (the main server times it out) */
-const REQUEST_TIMEOUT_MS = 30_000;
+/** how long a stopping hit server lets relayed connections flush what the main server sent */
+const RELAY_CLOSE_WAIT_MS = 1000;
 
 export function isHitServerProcess(argv: readonly string[] = process.argv): boolean {
   return argv.includes(HIT_SERVER_FLAG);
@@ -34,24 +36,6 @@ function statsCallLog(calls: StatsCall[]): StatsRecorder {
   const recorder = {} as Record<string, (...args: unknown[]) => void>;
   for (const method of STATS_METHODS) recorder[method] = (...args: unknown[]) => void calls.push([method, args] as StatsCall);
   return recorder as unknown as StatsRecorder;
-}
-
-/** Stops reading from the connection, so whatever the client sends next stays in the kernel for
- *  the process the connection is handed to. pause() alone only stops 'data' events: libuv keeps
- *  reading into the stream's buffer, and what it reads after the buffer is drained and before the
- *  handle is sent would be lost (returns what the stream had buffered) (a JSON-RPC body sent apart from its header hung `warmcc -s`).
- *  Node has no public call for this; readStop() on the handle is what net.Socket uses itself. */
-function stopReading(socket: net.Socket): Buffer[] {
-  socket.pause();
-  // drain what the stream holds; read() may start the handle reading again, so stop it after
-  const drained: Buffer[] = [];
-  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) drained.push(chunk);
-  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
-  if (handle?.readStop) {
-    handle.reading = false;
-    handle.readStop();
-  }
-  return drained;
 }
 
 function send(message: FromHitServer, handle?: net.Socket): Promise<boolean> {
@@ -65,7 +49,7 @@ function send(message: FromHitServer, handle?: net.Socket): Promise<boolean> {
 }
 
 export function runHitServer(): void {
-  process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
+  process.env = withoutJobserver(process.env);
   const slot = Number(process.argv[process.argv.indexOf(HIT_SERVER_FLAG) + 1]) || 1;
   const config = loadConfig();
   setLogLevel(config.logLevel);
@@ -83,13 +67,18 @@ export function runHitServer(): void {
   let listener: net.Server | undefined;
   let active = 0;
   let stopping = false;
+  const relays = new Map<number, net.Socket>();
+  let nextRelay = 1;
 
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     listener?.close();
+    // relayed connections get what the main server sent last (its 'exiting' notice), then close
+    for (const socket of relays.values()) socket.end();
+    const deadline = Date.now() + RELAY_CLOSE_WAIT_MS;
     const exitWhenIdle = (): void => {
-      if (active > 0) {
+      if (active > 0 || (relays.size > 0 && Date.now() < deadline)) {
         setTimeout(exitWhenIdle, 20);
         return;
       }
@@ -99,82 +88,94 @@ export function runHitServer(): void {
     exitWhenIdle();
   };
 
-  /** Gives the connection to the main server, with what we read of it. */
-  const handOver = async (socket: net.Socket, received: Buffer[], statsCalls: StatsCall[] = []): Promise<void> => {
-    received.push(...stopReading(socket));
-    // errors met on the way (a corrupt entry removed) are counted; the main server counts the rest
-    const errors = statsCalls.filter(([method]) => method === 'readError' || method === 'writeError');
-    if (!(await send({ type: 'handover', bytes: Buffer.concat(received), statsCalls: errors }, socket))) socket.destroy();
-  };
-
-  const serve = async (socket: net.Socket, received: Buffer[], request: CompileRequest): Promise<void> => {
+  /** Serves a request here, or hands it to the main server with what was done so far. */
+  const serve = async (socket: net.Socket, request: CompileRequest): Promise<void> => {
     const calls: StatsCall[] = [];
     let compiled: CompiledNotification | undefined;
     const abort = new AbortController();
     socket.once('close', () => abort.abort());
     const context: CompileContext = { ...baseContext, stats: statsCallLog(calls), compiled: (event) => (compiled = event) };
-    let reply: CompileReply | undefined;
+    let answer: HitServerAnswer;
     try {
-      reply = await serveDirectHit(request, context, abort.signal);
+      answer = await serveInHitServer(request, context, abort.signal);
     } catch (error) {
-      // not ours to answer: the main server handles it and reports what goes wrong
+      // not ours to answer: the main server serves it from the start and reports what goes wrong
       debug(`hit server ${slot}: ${request.argv.join(' ').slice(0, 200)}: ${(error as Error).message}`);
+      answer = { kind: 'handover' };
     }
-    if (!reply) {
-      await handOver(socket, received, calls);
+    if (answer.kind === 'reply') {
+      sendReply(socket, answer.reply);
+      await send({ type: 'served', statsCalls: calls, compiled });
       return;
     }
-    sendReply(socket, reply);
-    await send({ type: 'hit', statsCalls: calls, compiled });
+    socket.removeAllListeners('data');
+    socket.pause();
+    debug(`hit server ${slot}: handing ${request.argv.slice(1).find((arg) => !arg.startsWith('-')) ?? request.argv[0]} over to the main server (${answer.handedOver?.manifestMiss ? 'manifest miss' : answer.handedOver ? 'prepared' : 'from the start'})`);
+    // from the start, the main server counts the request again: only errors met here are kept
+    const statsCalls = answer.handedOver ? calls : calls.filter(([method]) => method === 'readError' || method === 'writeError');
+    if (!(await send({ type: 'handover', request, handedOver: answer.handedOver, statsCalls }, socket))) socket.destroy();
+  };
+
+  /** A JSON-RPC connection, relayed to the main server over the IPC channel. */
+  const relay = (socket: net.Socket, first: Buffer): void => {
+    const id = nextRelay++;
+    relays.set(id, socket);
+    debug(`hit server ${slot}: relaying JSON-RPC connection ${id} to the main server`);
+    void send({ type: 'rpcOpen', id, bytes: first });
+    socket.on('data', (chunk: Buffer) => void send({ type: 'rpcData', id, bytes: chunk }));
+    socket.on('close', () => {
+      if (relays.delete(id)) void send({ type: 'rpcEnd', id });
+    });
+  };
+
+  /** Reads a compile connection's request, then serves it. */
+  const readRequest = (socket: net.Socket, first: Buffer): void => {
+    const parser = new CompileConnectionParser();
+    const onData = (chunk: Buffer): void => {
+      const parsed = parser.push(chunk);
+      if (parsed.state === 'error') refuseConnection(socket, { log: logError }, parsed.message);
+      if (parsed.state !== 'request') return;
+      socket.setTimeout(0);
+      socket.removeListener('data', onData);
+      active++;
+      void serve(socket, parsed.request).finally(() => active--);
+    };
+    socket.on('data', onData);
+    onData(first);
   };
 
   const accept = (socket: net.Socket): void => {
     socket.on('error', () => {});
-    const received: Buffer[] = [];
-    const reader = new FrameReader();
-    let length = 0;
-    let settled = false;
-    /** The request is read (or is not ours): stop reading, then serve it or hand it over. */
-    const settle = (next: () => Promise<void>): void => {
-      settled = true;
-      // no listener first: read() while draining emits 'data' too
-      socket.removeListener('data', onData);
+    // a client that connects but never sends its request is dropped (the main server would too)
+    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      const protocol = connectionProtocol(first[0]!);
+      if (protocol === 'compile') return readRequest(socket, first);
       socket.setTimeout(0);
-      received.push(...stopReading(socket));
-      active++;
-      void next().finally(() => active--);
-    };
-    const onData = (chunk: Buffer): void => {
-      received.push(chunk);
-      length += chunk.length;
-      const all = received.length === 1 ? chunk : Buffer.concat(received);
-      try {
-        if (all[0] !== FIRST_BYTE_COMPILE || stopping) throw new Error('not ours');
-        if (length < PREFACE_LENGTH) return;
-        if (decodePreface(all) !== PROTOCOL_VERSION) throw new Error('other protocol version');
-        const frames = reader.push(length - chunk.length >= PREFACE_LENGTH ? chunk : all.subarray(PREFACE_LENGTH));
-        if (frames.length === 0) return;
-        if (frames.length > 1 || frames[0]!.type !== FrameType.Compile) throw new Error('unexpected frames');
-        const request = decodeCompileRequest(frames[0]!.body);
-        settle(() => serve(socket, received, request));
-      } catch {
-        // the main server gives a bad request its proper error
-        settle(() => handOver(socket, received));
-      }
-    };
-    socket.on('data', onData);
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => {
-      if (!settled) settle(() => handOver(socket, received));
+      if (protocol === 'rpc') return relay(socket, first);
+      log(`hit server ${slot}: closing a connection that speaks neither protocol (first byte 0x${first[0]!.toString(16)})`);
+      socket.destroy();
     });
   };
 
   process.on('message', (message: ToHitServer, handle: unknown) => {
-    if (message?.type === 'listen' && handle instanceof net.Server && !listener) {
-      listener = handle;
-      listener.on('connection', accept);
-      log(`hit server ${slot} serving on ${config.socketPath}`);
-    } else if (message?.type === 'stop') {
-      stop();
+    switch (message?.type) {
+      case 'listen':
+        if (handle instanceof net.Server && !listener) {
+          listener = handle;
+          listener.on('connection', accept);
+          log(`hit server ${slot} serving on ${config.socketPath}`);
+        }
+        break;
+      case 'stop':
+        stop();
+        break;
+      case 'rpcData':
+        relays.get(message.id)?.write(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+        break;
+      case 'rpcEnd':
+        relays.get(message.id)?.end();
+        break;
     }
   });
   // the main server is gone (stopped or crashed): stop accepting on its socket too

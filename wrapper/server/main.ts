@@ -8,14 +8,15 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { loadConfig, type WarmccConfig } from '../config/config';
+import { connectionProtocol } from '../contract/protocol';
 import { withoutJobserver } from '../launcher/jobserver';
 import { canConnect } from '../launcher/serverLauncher';
 import { effectiveCodec } from '../storage/cacheEntry';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { describeRemote } from '../config/remoteTiers';
 import { TieredStorage } from '../storage/tieredStorage';
-import { serveCompileConnection } from './compileConnection';
-import { compileSettings, type CompileContext } from '../pipeline/compileRequest';
+import { serveCompileConnection, serveHandedOverConnection } from './compileConnection';
+import { compileSettings, type CompileContext } from '../pipeline/context';
 import { explainFromJournal } from '../explain/explainRequest';
 import { Journal, journalFileFor } from '../explain/journal';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
@@ -31,8 +32,6 @@ import { Stats, statsFileFor } from './stats';
 declare const WARMCC_VERSION: string;
 const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
 
-const FIRST_BYTE_COMPILE = 0x57; // 'W'
-const FIRST_BYTE_RPC = 0x43; // 'C' of Content-Length
 
 /** The lock is held by a server that no longer accepts (it is stopping: waiting for its hit
  *  servers and its last writes) for up to this long; a server started meanwhile (a restart) waits
@@ -50,7 +49,7 @@ async function takeOverLock(socketPath: string): Promise<Awaited<ReturnType<type
 }
 
 async function main(): Promise<void> {
-  process.env = withoutJobserver(process.env) as NodeJS.ProcessEnv;
+  process.env = withoutJobserver(process.env);
   let config: WarmccConfig;
   try {
     config = loadConfig();
@@ -126,6 +125,16 @@ async function main(): Promise<void> {
     };
   };
 
+  const compileHooks = {
+    begin: () => {
+      activeCompiles++;
+      lastActivity = Date.now();
+    },
+    end: () => {
+      activeCompiles--;
+      lastActivity = Date.now();
+    },
+  };
   const onConnection = (socket: net.Socket): void => {
     socket.once('readable', () => {
       const first = socket.read(1) as Buffer | null;
@@ -133,17 +142,13 @@ async function main(): Promise<void> {
         socket.destroy();
         return;
       }
+      // put the byte back for the protocol's own reader
       socket.unshift(first);
-      if (first[0] === FIRST_BYTE_COMPILE) {
+      const protocol = connectionProtocol(first[0]!);
+      if (protocol === 'compile') {
         lastActivity = Date.now();
-        serveCompileConnection(socket, context, {
-          begin: () => activeCompiles++,
-          end: () => {
-            activeCompiles--;
-            lastActivity = Date.now();
-          },
-        });
-      } else if (first[0] === FIRST_BYTE_RPC) {
+        serveCompileConnection(socket, context, compileHooks);
+      } else if (protocol === 'rpc') {
         serveRpcConnection(socket, control);
       } else {
         log(`closing a connection that speaks neither protocol (first byte 0x${first[0]!.toString(16)})`);
@@ -209,7 +214,7 @@ async function main(): Promise<void> {
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
   const entryCodec = effectiveCodec(config.compression);
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s, entries: ${entryCodec.codec}${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
+  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s, hit servers: ${config.hitServers}, entries: ${entryCodec.codec}${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
   if (entryCodec.note) log(`entries are written with deflate, not LZ4: ${entryCodec.note}; LZ4 entries written by other servers read as misses`);
 
   storage.prepare();
@@ -221,14 +226,14 @@ async function main(): Promise<void> {
         stats.replay(calls);
       },
       compiled: (event) => context.compiled(event),
-      connection: (socket, bytes) => {
+      compile: (socket, request, handedOver) => {
         if (stopping) {
           socket.destroy(); // the client runs the compiler itself
           return;
         }
-        socket.unshift(bytes);
-        onConnection(socket);
+        serveHandedOverConnection(socket, context, compileHooks, request, handedOver, config.remotes.length > 0);
       },
+      rpc: (connection) => serveRpcConnection(connection, control),
       log,
     });
     hitServers.start();

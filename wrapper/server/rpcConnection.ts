@@ -1,9 +1,24 @@
 // JSON-RPC (LSP base protocol framing) on a server connection: management requests from the
 // CLI and the editor. `initialize`/`shutdown`/`exit` follow LSP so vscode-languageclient works.
 
-import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RpcMethod, type ClearCacheResult, type CompiledNotification, type ExplainParams, type ExplainResult } from '../contract/rpc';
+import {
+  clearCacheRequest,
+  compiledNotification,
+  configRequest,
+  exitingNotification,
+  explainRequest,
+  statsChangedNotification,
+  statsRequest,
+  stopRequest,
+  zeroStatsRequest,
+  type ClearCacheResult,
+  type CompiledNotification,
+  type ExplainParams,
+  type ExplainResult,
+  type ServerConfigResult,
+} from '../contract/rpc';
 import type { StatsSnapshot } from '../contract/stats';
 
 export interface ServerControl {
@@ -11,7 +26,7 @@ export interface ServerControl {
   snapshot(): Promise<StatsSnapshot>;
   zeroStats(): void;
   clearCache(): Promise<ClearCacheResult>;
-  config(): object;
+  config(): ServerConfigResult;
   explain(params: ExplainParams): ExplainResult;
   stop(): void;
   onStatsChanged(listener: () => void): () => void;
@@ -23,7 +38,8 @@ export interface ServerControl {
 /** at most one statsChanged notification per connection in this interval */
 const NOTIFY_INTERVAL_MS = 250;
 
-export function serveRpcConnection(socket: net.Socket, control: ServerControl): void {
+/** Serves JSON-RPC on a socket the server accepted, or on a connection a hit server relays. */
+export function serveRpcConnection(socket: Duplex, control: ServerControl): void {
   const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
   let initialized = false;
   let notifyTimer: NodeJS.Timeout | undefined;
@@ -38,14 +54,14 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
   connection.onNotification('exit', () => {
     socket.end();
   });
-  connection.onRequest(RpcMethod.stats, () => control.snapshot());
-  connection.onRequest(RpcMethod.zeroStats, () => {
+  connection.onRequest(statsRequest, () => control.snapshot());
+  connection.onRequest(zeroStatsRequest, () => {
     control.zeroStats();
     return null;
   });
-  connection.onRequest(RpcMethod.clearCache, () => control.clearCache());
-  connection.onRequest(RpcMethod.config, () => control.config());
-  connection.onRequest(RpcMethod.explain, (params: ExplainParams) => {
+  connection.onRequest(clearCacheRequest, () => control.clearCache());
+  connection.onRequest(configRequest, () => control.config());
+  connection.onRequest(explainRequest, (params: ExplainParams) => {
     try {
       return control.explain(params);
     } catch (error) {
@@ -53,7 +69,7 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
       throw new ResponseError(ErrorCodes.InternalError, (error as Error).message);
     }
   });
-  connection.onRequest(RpcMethod.stop, () => {
+  connection.onRequest(stopRequest, () => {
     setImmediate(() => control.stop());
     return null;
   });
@@ -62,15 +78,15 @@ export function serveRpcConnection(socket: net.Socket, control: ServerControl): 
     if (!initialized || notifyTimer) return;
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
-      control.snapshot().then((snapshot) => connection.sendNotification(RpcMethod.statsChanged, snapshot)).catch(() => {});
+      control.snapshot().then((snapshot) => connection.sendNotification(statsChangedNotification, snapshot)).catch(() => {});
     }, NOTIFY_INTERVAL_MS);
   });
   // parsing diagnostics is cheap, but only editors (initialized connections) want them
   const unsubscribeCompiled = control.onCompiled((event) => {
-    if (initialized) void connection.sendNotification(RpcMethod.compiled, event).catch(() => {});
+    if (initialized) void connection.sendNotification(compiledNotification, event).catch(() => {});
   });
   const unsubscribeExiting = control.onExiting((reason) => {
-    void connection.sendNotification(RpcMethod.exiting, { reason }).catch(() => {});
+    void connection.sendNotification(exitingNotification, { reason }).catch(() => {});
   });
   const dispose = (): void => {
     unsubscribe();

@@ -29,7 +29,7 @@ export function statsFileFor(cacheDir: string, socketPath: string): string {
   return path.join(cacheDir, 'stats', `${id}.json`);
 }
 
-/** What serving a compile reports (compileRequest.ts): the Stats object itself, or in a hit
+/** What serving a compile reports (wrapper/pipeline/): the Stats object itself, or in a hit
  *  server (hitServer.ts) a log of the calls, replayed by the main server's Stats. */
 export type StatsRecorder = Pick<Stats, StatsMethod>;
 export const STATS_METHODS = ['request', 'hit', 'miss', 'compileFailed', 'notCacheable', 'directModeSkipped', 'readError', 'writeError', 'internalError'] as const;

@@ -69,7 +69,7 @@ export class LocalDiskStorage implements CacheStorage {
       ({ data, modifiedMs } = readWhole(file));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`local disk: cannot read ${file}: ${(error as Error).message}`);
+      throw new Error(`local disk: cannot read ${file}: ${(error as Error).message}`, { cause: error });
     }
     // recency for LRU eviction, to the minute: an entry touched less than TOUCH_AFTER_MS ago is
     // already among the newest (a rebuild right after a build then touches nothing). Failing to
@@ -91,7 +91,7 @@ export class LocalDiskStorage implements CacheStorage {
       if (!previous) this.entries++;
     } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => {});
-      throw new Error(`local disk: cannot write ${file}: ${(error as Error).message}`);
+      throw new Error(`local disk: cannot write ${file}: ${(error as Error).message}`, { cause: error });
     }
     if (this.bytes > this.limitBytes) void this.evict();
   }

@@ -38,6 +38,7 @@ export function loadLz4Binding(candidates: string[]): Lz4Load {
     }
     try {
       // a computed path: the bundler leaves it to run time, and the binary is a native module
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native module at a path known at run time
       const loaded = require(file) as Partial<Lz4Binding>;
       if (typeof loaded.compressSync !== 'function' || typeof loaded.uncompressSync !== 'function') {
         problems.push(`${file}: not the lz4-napi binding (no compressSync/uncompressSync)`);

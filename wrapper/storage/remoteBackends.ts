@@ -17,6 +17,7 @@ async function loadBackendModule(kind: RemoteKind): Promise<BackendModule> {
   if (typeof WARMCC_BUNDLED_BACKENDS === 'boolean') {
     // a runtime path esbuild leaves alone: the file sits next to dist/server.js
     const file = path.join(__dirname, `storage-${kind}.js`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle at a path known at run time
     return require(file) as BackendModule;
   }
   // an opaque specifier, so the bundler does not pull the backends into server.js

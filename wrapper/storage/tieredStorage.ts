@@ -64,7 +64,7 @@ function withTimeout<T>(operation: Promise<T>, ms: number): Promise<T> {
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });
@@ -100,7 +100,7 @@ export class TieredStorage implements CacheStorage {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    let localError: unknown;
+    let localError: Error | undefined;
     const started = performance.now();
     try {
       const bytes = await this.local.get(key);
@@ -116,7 +116,7 @@ export class TieredStorage implements CacheStorage {
       if (bytes) return bytes;
     } catch (error) {
       // still worth asking the remotes; the compile pipeline hears of it if they miss too
-      localError = error;
+      localError = error instanceof Error ? error : new Error(String(error));
       this.recorder.tier(this.local.name, (c) => {
         c.reads++;
         c.errors++;
