@@ -255,14 +255,16 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
       return open;
     }
 
-    /** direct mode's decision on the manifest for what the compile in dir read, taken after the
-     *  reply: recorded (a manifest lists a file under dir) or refused (counted with a reason) */
+    /** The server's decision on what the compile in dir read, which it may take after the reply:
+     *  not stored, because an input changed while it compiled (logged), or stored with a manifest
+     *  entry recorded (a manifest lists a file under dir) or refused (counted with a reason). */
     const skippedTotal = (): number => Object.values(sandbox.stats().directModeSkipped).reduce((sum, count) => sum + count, 0);
+    const notStoredInLog = (dir: string): boolean => fs.existsSync(sandbox.logFile) && fs.readFileSync(sandbox.logFile, 'utf8').split('\n').some((line) => line.includes('not storing ') && line.includes(`${dir}/`) && line.endsWith(' changed while it compiled'));
     async function recordingDecided(dir: string, skippedBefore: number): Promise<void> {
-      await waitFor(() => manifestsOf(sandbox, dir).length > 0 || skippedTotal() > skippedBefore, {
+      await waitFor(() => notStoredInLog(dir) || manifestsOf(sandbox, dir).length > 0 || skippedTotal() > skippedBefore, {
         timeoutMs: 10_000,
-        what: `the manifest for ${dir} to be recorded or refused`,
-        state: () => ({ manifests: manifestsOf(sandbox, dir), directModeSkipped: sandbox.stats().directModeSkipped, skippedBefore }),
+        what: `the server to decide on what the compile in ${dir} read (not stored, or a manifest entry recorded or refused)`,
+        state: () => ({ manifests: manifestsOf(sandbox, dir), directModeSkipped: sandbox.stats().directModeSkipped, skippedBefore, log: fs.readFileSync(sandbox.logFile, 'utf8').trim().split('\n').slice(-3) }),
       });
     }
 
