@@ -113,8 +113,8 @@ for (const mode of MODES) {
         const compDir = /DW_AT_comp_dir\s*:.*?:\s*(\S+)\s*$/m.exec(info)?.[1];
         const name = /DW_AT_name\s*:.*?:\s*(\S+)\s*$/m.exec(info)?.[1];
         assert.equal(compDir, '.', `${object}: DW_AT_comp_dir`);
-        assert.ok(name && fs.existsSync(path.resolve(b, 'build', compDir!, name)), `${object}: DW_AT_name ${name} is a file of checkout B`);
-        assert.ok(path.resolve(b, 'build', name!).startsWith(`${b}/`), `${object}: DW_AT_name ${name} leads into B`);
+        assert.ok(name && fs.existsSync(path.resolve(b, 'build', compDir, name)), `${object}: DW_AT_name ${name} is a file of checkout B`);
+        assert.ok(path.resolve(b, 'build', name).startsWith(`${b}/`), `${object}: DW_AT_name ${name} leads into B`);
       }
       // ninja keeps the .d files in its deps log; read it: every dependency of B is B's or the system's
       const deps = spawnSync('ninja', ['-C', 'build', '-t', 'deps'], { cwd: b, encoding: 'utf8' });

@@ -5,6 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ExplainResult } from '../wrapper/contract/rpc';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { createSandbox, nodeClientBin, warmccBin, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 let sandbox: WarmccSandbox;
@@ -88,7 +90,7 @@ test('--explain FILE and --explain=FILE, --stats-format json and --stats-format=
   });
   assert.match(outputs[0]!, /^x\.c: no request of this file in the journal\.$/m);
   assert.equal(outputs[1], outputs[0]);
-  assert.equal(JSON.parse(outputs[2]!).explanation.verdict, 'never seen');
+  assert.equal((JSON.parse(outputs[2]!) as ExplainResult).explanation.verdict, 'never seen');
   assert.equal(outputs[3], outputs[2]);
   assert.equal(sandbox.serverPid(), undefined, '--explain starts no server');
 });
@@ -148,10 +150,10 @@ test('--stats-format rejects anything but text or json', () => {
 });
 
 test('--stats-format=json and the long forms of -s and -z', () => {
-  const inline = JSON.parse(sandbox.run(['--stats-format=json', '--show-stats']).stdout);
+  const inline = JSON.parse(sandbox.run(['--stats-format=json', '--show-stats']).stdout) as StatsSnapshot;
   assert.equal(typeof inline.compileRequests, 'number');
   assert.equal(sandbox.run(['--zero-stats']).status, 0);
-  assert.equal(JSON.parse(sandbox.run(['-s', '--stats-format=json']).stdout).compileRequests, 0);
+  assert.equal((JSON.parse(sandbox.run(['-s', '--stats-format=json']).stdout) as StatsSnapshot).compileRequests, 0);
 });
 
 test('-C empties the local cache: the next compile misses', () => {
@@ -168,13 +170,13 @@ test('-C empties the local cache: the next compile misses', () => {
 test('--show-config shows the effective settings from the environment', () => {
   const result = sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_CACHE_SIZE: '500M' } });
   assert.equal(result.status, 0, result.stderr);
-  const config = JSON.parse(result.stdout);
+  const config = JSON.parse(result.stdout) as Record<string, unknown>;
   assert.equal(config.cacheDir, sandbox.cacheDir);
   assert.equal(config.socketPath, sandbox.socketPath);
   assert.equal(config.cacheSizeLimit, 500 * 1024 * 1024);
   // the codec new entries get here (the build copied the LZ4 binary), not the raw setting object
   assert.equal(config.compression, 'lz4');
-  const deflate = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '6' } }).stdout);
+  const deflate = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '6' } }).stdout) as Record<string, unknown>;
   assert.equal(deflate.compression, 'deflate level 6');
   const text = sandbox.run(['--show-config']).stdout;
   assert.ok(text.includes(path.basename(sandbox.socketPath)));

@@ -20,7 +20,7 @@ test('line markers give every file read, resolved against the cwd, without pseud
     '# 0 "src/a.c"',
     '# 0 "<built-in>"',
     '# 0 "<command-line>"',
-    '# 1 "/work/p//"',
+    '# 1 "/home/dev/p//"',
     '# 1 "/usr/include/stdio.h" 1 3 4',
     'int printf(const char *, ...);',
     '# 2 "src/a.c" 2',
@@ -28,10 +28,10 @@ test('line markers give every file read, resolved against the cwd, without pseud
     '#pragma once',
     'int x; # 3 "not/a/marker.h"',
   ].join('\n'));
-  assert.deepEqual(includedFiles(preprocessed, '/work/p'), [
-    { file: '/work/p/src/a.c', system: false },
+  assert.deepEqual(includedFiles(preprocessed, '/home/dev/p'), [
+    { file: '/home/dev/p/src/a.c', system: false },
     { file: '/usr/include/stdio.h', system: true },
-    { file: '/work/p/inc/with "quote".h', system: false },
+    { file: '/home/dev/p/inc/with "quote".h', system: false },
   ]);
 });
 
@@ -124,10 +124,10 @@ describe('manifests', () => {
     flipped[flipped.length - 2]! ^= 0x20;
     assert.equal(decodeManifest(flipped), undefined);
     assert.equal(decodeManifest(Buffer.from('garbage')), undefined);
-    let manifest;
+    let manifest: Manifest | undefined;
     for (let i = 0; i < 40; i++) manifest = withEntry(manifest, { files: [], absent: [], resultKey: `k${i}` });
-    assert.equal(manifest!.entries.length, 16);
-    assert.equal(manifest!.entries[0]!.resultKey, 'k39');
+    assert.equal(manifest?.entries.length, 16);
+    assert.equal(manifest.entries[0]?.resultKey, 'k39');
   });
 
   const hash = (digit: string): string => digit.repeat(64);

@@ -277,7 +277,7 @@ describe('journal file', () => {
     }
     journal.flush();
     const sizes = [file, rotatedJournalFile(file)].map((name) => fs.statSync(name).size);
-    assert.ok(sizes.every((size) => size <= limit / 2), `sizes ${sizes}`);
+    assert.ok(sizes.every((size) => size <= limit / 2), `sizes ${sizes.join(', ')}`);
     const records = readJournal(file);
     assert.equal(records.at(-1)?.source, '/p/f199.c');
     assert.ok(!records.some((r) => r.source === '/p/f0.c'), 'the oldest records were dropped');

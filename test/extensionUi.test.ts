@@ -48,6 +48,12 @@ function expectedWorkspaceSocket(folder: string, runtimeDir: string): string {
   return path.join(runtimeDir, 'warmcc', `ws-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}.sock`);
 }
 
+
+/** the little of a DOM row the page evaluation reads (the tests' tsconfig has no DOM types) */
+interface PanelRow {
+  querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null;
+}
+
 describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout: 10 * 60_000 }, () => {
   let workDir: string;
   let folder: string;
@@ -149,7 +155,7 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
     // the recent compiles: the server's list, newest first, each with its outcome
     const rows = tile('recent').locator('tbody tr');
     const expectedRecent = s.recent.slice(-20).reverse().map((entry) => `${entry.file} ${entry.outcome}`);
-    const shownRecent = (): Promise<string[]> => rows.evaluateAll((trs) => trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`));
+    const shownRecent = (): Promise<string[]> => rows.evaluateAll((trs: PanelRow[]) => trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`));
     let shown: string[] = [];
     await waitFor(async () => {
       shown = await shownRecent();

@@ -16,7 +16,9 @@ import * as path from 'node:path';
 import { defaultHitServers, loadConfig } from '../wrapper/config/config';
 import { readJournal } from '../wrapper/explain/journal';
 import { missingMessage, redisBinary, startRedis, type RunningServer } from './support/remoteServers';
-import { createSandbox, fdLinks, poll, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
+import { waitFor } from './support/poll';
+import { createSandbox, fdLinks, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const gcc = which('gcc');
 const skip = gcc ? false : 'gcc not installed';
@@ -59,13 +61,13 @@ function startClient(sandbox: WarmccSandbox, args: string[]): { done: () => bool
 
 async function startWithHitServers(sandbox: WarmccSandbox, count: number): Promise<{ server: number; hitServers: number[] }> {
   assert.equal(sandbox.run(['--start-server']).status, 0);
-  const server = await poll('the main server', 10_000, () => sandbox.serverPid());
+  const server = await waitFor(() => sandbox.serverPid(), { timeoutMs: 10_000, what: 'the main server' });
   // serving: each hit server logs once it has the listening socket
-  await poll(`${count} hit servers serving`, 10_000, () => {
+  await waitFor(() => {
     const log = fs.existsSync(sandbox.logFile) ? fs.readFileSync(sandbox.logFile, 'utf8') : '';
     const serving = [...log.matchAll(/hit server (\d+) serving/g)].length;
     return serving >= count && sandbox.hitServerPids().length === count ? true : undefined;
-  });
+  }, { timeoutMs: 10_000, what: `${count} hit servers serving` });
   return { server, hitServers: sandbox.hitServerPids() };
 }
 
@@ -73,7 +75,7 @@ const logText = (sandbox: WarmccSandbox): string => (fs.existsSync(sandbox.logFi
 
 /** Waits for the log to gain a line matching `pattern` after `from` (its length when the step began). */
 function waitForLogLine(sandbox: WarmccSandbox, what: string, from: number, pattern: RegExp): Promise<string> {
-  return poll(what, 10_000, () => pattern.exec(logText(sandbox).slice(from))?.[0]);
+  return waitFor(() => pattern.exec(logText(sandbox).slice(from))?.[0], { timeoutMs: 10_000, what });
 }
 
 const sessionOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[4]);
@@ -111,7 +113,7 @@ describe('hit servers', { skip }, () => {
     assert.ok(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0').includes('--initial-old-space-size=64'), 'the launcher gave the main server its V8 flag');
     const shown = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json']).stdout) as { hitServers: number };
     assert.equal(shown.hitServers, 2);
-    const reported = sandbox.stats().hitServerPids as number[];
+    const reported = sandbox.stats().hitServerPids;
     assert.deepEqual([...reported].sort((a, b) => a - b), hitServers, 'the server reports the processes /proc shows');
     assert.match(sandbox.run(['-s']).stdout, new RegExp(`hit servers ${reported.join(', ')}`));
   });
@@ -123,7 +125,7 @@ describe('hit servers', { skip }, () => {
     // results and manifests are stored after the replies: wait for all of them
     const objects = path.join(sandbox.cacheDir, 'objects');
     const stored = () => fs.readdirSync(objects, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.includes('.tmp-')).length;
-    await poll('entries and manifests stored', 10_000, () => (stored() >= 2 * SOURCES.length ? true : undefined));
+    await waitFor(() => (stored() >= 2 * SOURCES.length ? true : undefined), { timeoutMs: 10_000, what: 'entries and manifests stored' });
     for (const name of SOURCES) fs.rmSync(path.join(sandbox.dir, `${name}.o`));
 
     process.kill(server, 'SIGSTOP');
@@ -154,16 +156,16 @@ describe('hit servers', { skip }, () => {
       assert.equal(missResult.code, 0, missResult.stderr);
       assert.ok(fs.existsSync(path.join(sandbox.dir, 'n.o')));
       assert.equal(rpcResult.code, 0, rpcResult.stderr);
-      assert.ok(typeof JSON.parse(rpcResult.stdout).cacheHits === 'number');
+      assert.ok(typeof (JSON.parse(rpcResult.stdout) as StatsSnapshot).cacheHits === 'number');
     } finally {
       if (!resumed) process.kill(server, 'SIGCONT');
     }
 
     // the hit servers' calls were replayed by the main server's stats
-    const stats = await poll('the hits counted', 5000, () => {
+    const stats = await waitFor(() => {
       const current = sandbox.stats();
       return current.directHits === SOURCES.length ? current : undefined;
-    });
+    }, { timeoutMs: 5000, what: 'the hits counted' });
     assert.equal(stats.cacheHits, SOURCES.length);
     assert.equal(stats.cacheMisses, SOURCES.length + 1);
     // each request counted once: the main server did not prepare the handed-over miss again
@@ -254,10 +256,10 @@ describe('hit servers', { skip }, () => {
     assert.equal(before.length, 2);
     process.kill(before[0]!, 'SIGKILL');
     for (const name of SOURCES) compile(sandbox, name);
-    const after = await poll('a replacement hit server', 10_000, () => {
+    const after = await waitFor(() => {
       const now = sandbox.hitServerPids();
       return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-    });
+    }, { timeoutMs: 10_000, what: 'a replacement hit server' });
     assert.ok(after.includes(before[1]!), 'the other one was left alone');
     assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), new RegExp(`hit server \\d \\(pid ${before[0]}\\) exited \\(SIGKILL\\)`));
   });
@@ -273,11 +275,11 @@ describe('hit servers', { skip }, () => {
         return false;
       }
     };
-    await poll('hit servers gone after --stop-server', 10_000, () => (first.some(alive) ? undefined : true));
+    await waitFor(() => (first.some(alive) ? undefined : true), { timeoutMs: 10_000, what: 'hit servers gone after --stop-server' });
 
     const { server, hitServers } = await startWithHitServers(sandbox, 2);
     process.kill(server, 'SIGKILL');
-    await poll('hit servers gone after their main server was killed', 10_000, () => (hitServers.some(alive) ? undefined : true));
+    await waitFor(() => (hitServers.some(alive) ? undefined : true), { timeoutMs: 10_000, what: 'hit servers gone after their main server was killed' });
     // a new server starts and serves as usual
     compile(sandbox, 'c');
     assert.ok(sandbox.serverPid());
@@ -303,10 +305,10 @@ describe('hit servers with a remote tier', { skip: skip || (redisBinary ? false 
   test("a hit server's local manifest miss is looked up again through the remote tiers by the main server: a direct hit from the remote", async () => {
     // machine A compiles; its result and manifest reach the remote
     compile(first, 'a');
-    await poll('the result and manifest written to the remote', 10_000, () => {
-      const remote = (first.stats().tiers as { name: string; writes: number }[]).find((tier) => tier.name !== 'local disk');
+    await waitFor(() => {
+      const remote = first.stats().tiers.find((tier) => tier.name !== 'local disk');
       return remote && remote.writes >= 2 ? true : undefined;
-    });
+    }, { timeoutMs: 10_000, what: 'the result and manifest written to the remote' });
     const cold = fs.readFileSync(path.join(first.dir, 'a.o'));
     fs.rmSync(path.join(first.dir, 'a.o'));
     first.stop();
@@ -316,7 +318,7 @@ describe('hit servers with a remote tier', { skip: skip || (redisBinary ? false 
     // runs out while the process is stopped would fail the lookup)
     makeProject(second);
     compile(second, 'b');
-    await poll("B's first remote write", 10_000, () => ((second.stats().tiers as { name: string; writes: number }[]).some((tier) => tier.name !== 'local disk' && tier.writes > 0) ? true : undefined));
+    await waitFor(() => (second.stats().tiers.some((tier) => tier.name !== 'local disk' && tier.writes > 0) ? true : undefined), { timeoutMs: 10_000, what: "B's first remote write" });
     const mark = logText(second).length;
     process.kill(server, 'SIGSTOP');
     let resumed = false;
@@ -356,7 +358,7 @@ describe('WARMCC_HIT_SERVERS', () => {
       makeProject(sandbox);
       compile(sandbox, 'a');
       // the server names its hit servers in the line it logs before it would fork them
-      await poll('the server listening', 10_000, () => (/listening on .*hit servers: 0,/.test(logText(sandbox)) ? true : undefined));
+      await waitFor(() => (/listening on .*hit servers: 0,/.test(logText(sandbox)) ? true : undefined), { timeoutMs: 10_000, what: 'the server listening' });
       assert.deepEqual(sandbox.hitServerPids(), []);
     } finally {
       sandbox.cleanup();

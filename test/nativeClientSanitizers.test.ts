@@ -17,6 +17,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { createSandbox, repoRoot, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const SANITIZER_FLAGS = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all', '-g', '-O1'];
@@ -138,10 +139,10 @@ function run(args: string[], what: string, options: { env?: Record<string, strin
   return result;
 }
 
-function stats(): { compileRequests: number; cacheHits: number; cacheMisses: number; notCacheable: Record<string, number> } {
+function stats(): StatsSnapshot {
   const result = run(['-s', '--stats-format', 'json'], 'warmcc -s (handed to the Node CLI)');
   assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as StatsSnapshot;
 }
 
 test('a miss starts the server and relays the compiler warning', { skip }, (t) => {

@@ -169,7 +169,7 @@ describe('a client killed mid-compile', () => {
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     assert.ok(pids.every(pidAlive));
     client.kill('SIGKILL');
-    await waitFor(() => !pids.some(pidAlive), { timeoutMs: 10_000, what: `compile processes ${pids} to be gone`, state: () => pids.filter(pidAlive) });
+    await waitFor(() => !pids.some(pidAlive), { timeoutMs: 10_000, what: `compile processes ${pids.join(', ')} to be gone`, state: () => pids.filter(pidAlive) });
     assert.ok(sandbox.serverPid(), 'the server itself keeps running');
   });
 });

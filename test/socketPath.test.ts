@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { socketPath } from '../wrapper/contract/socketPath';
+import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { cleanEnv, nodeClientBin, warmccBin, writeFiles } from './support/warmccEnv';
 
 const uid = process.getuid?.() ?? 0;
@@ -135,10 +136,10 @@ async function oneServerForEveryTmpdir(home: Record<string, string | undefined>,
   const base = { ...home, WARMCC_DIR: path.join(work, 'cache'), WARMCC_LOG: path.join(work, 'server.log'), WARMCC_IDLE_TIMEOUT: '120' };
   const buildEnv = envWith({ ...base, TMPDIR: tmpForBuild });
   const shellEnv = envWith({ ...base, TMPDIR: tmpForShell });
-  const stats = (): { compileRequests: number; cacheHits: number; cacheMisses: number; socketPath: string; serverPid: number } => {
+  const stats = (): StatsSnapshot => {
     const result = run(nodeClientBin, ['-s', '--stats-format', 'json'], shellEnv, work);
     assert.equal(result.status, 0, `warmcc-node -s: ${result.stderr}`);
-    return JSON.parse(result.stdout);
+    return JSON.parse(result.stdout) as StatsSnapshot;
   };
   let serverPid: number | undefined;
   try {

@@ -8,10 +8,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { extension, waitFor, waitForState, workspaceServer } from './helpers';
 
+
+/** the parts of package.json these tests read */
+interface PackageManifest {
+  activationEvents?: string[];
+  contributes: { commands: { command: string }[] };
+}
+
 describe('activation', () => {
   it('activates by itself in a workspace with a Makefile and C files', async () => {
     const warmcc = extension();
-    const events: string[] = warmcc.packageJSON.activationEvents ?? [];
+    const events = (warmcc.packageJSON as PackageManifest).activationEvents ?? [];
     assert.ok(events.includes('workspaceContains:**/Makefile'), `activationEvents: ${events.join(', ')}`);
     // not calling activate(): the workspaceContains events must do it
     await waitFor(() => warmcc.isActive, { timeoutMs: 20_000, what: 'the extension to activate by itself' });
@@ -20,7 +27,7 @@ describe('activation', () => {
 
   it('registers every contributed command', async () => {
     await workspaceServer();
-    const contributed: string[] = extension().packageJSON.contributes.commands.map((command: { command: string }) => command.command);
+    const contributed = (extension().packageJSON as PackageManifest).contributes.commands.map((command) => command.command);
     const expected = ['warmcc.startServer', 'warmcc.stopServer', 'warmcc.restartServer', 'warmcc.showStats', 'warmcc.zeroStats', 'warmcc.clearCache', 'warmcc.showServerLog', 'warmcc.explainLastMiss'];
     for (const command of expected) assert.ok(contributed.includes(command), `package.json contributes ${command}`);
     const registered = new Set(await vscode.commands.getCommands(true));

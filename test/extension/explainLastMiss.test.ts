@@ -44,7 +44,7 @@ describe('Explain Last Miss', () => {
     await compile('explained.c', '-O1');
     await vscode.window.showTextDocument(vscode.Uri.file(file));
     spy = spyOnMessages();
-    const result = (await vscode.commands.executeCommand('warmcc.explainLastMiss')) as ExplainResult | undefined;
+    const result = await vscode.commands.executeCommand<ExplainResult | undefined>('warmcc.explainLastMiss');
     assert.ok(result, 'the command returned an explanation');
     assert.equal(result.explanation.verdict, 'changed');
     assert.equal(result.explanation.comparedWith?.outcome, 'hit');
@@ -60,7 +60,7 @@ describe('Explain Last Miss', () => {
     fs.writeFileSync(file, 'int never(void) { return 0; }\n');
     await vscode.window.showTextDocument(vscode.Uri.file(file));
     spy = spyOnMessages();
-    const result = (await vscode.commands.executeCommand('warmcc.explainLastMiss')) as ExplainResult | undefined;
+    const result = await vscode.commands.executeCommand<ExplainResult | undefined>('warmcc.explainLastMiss');
     assert.equal(result?.explanation.verdict, 'never seen');
     assert.deepEqual(spy.infos, [`warmcc: ${path.relative(workspaceFolder(), file)}: no request of this file in the journal.`]);
 

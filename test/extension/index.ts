@@ -1,4 +1,3 @@
-/// <reference types="mocha" />
 // The test entry VS Code loads in the extension host (--extensionTestsPath): runs mocha (bdd:
 // describe/it) over the bundled *.test.js files next to it, then one check of its own in a
 // root-level after-all hook (which mocha runs after every test of every file): no promise
@@ -113,7 +112,7 @@ function runMocha(): Promise<void> {
     } catch (error) {
       rejections.dispose();
       // a test file that throws while loading: counted as one failure
-      console.error(`error loading the test files: ${(error as Error)?.stack ?? error}`);
+      console.error(`error loading the test files: ${(error as Error)?.stack ?? String(error)}`);
       results.failed++;
       results.failures.push({ title: 'loading the test files', error: String((error as Error)?.stack ?? error) });
       report();

@@ -58,6 +58,8 @@ describe('stats through the language client', () => {
     const requests = (await server.refresh()).compileRequests;
     // refresh() must not be what updates the snapshot from here on
     let refreshes = 0;
+    // the very method, to check it is restored
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = server.refresh;
     server.refresh = function (this: WorkspaceServer) {
       refreshes++;
@@ -85,6 +87,7 @@ describe('stats through the language client', () => {
       // the instance property shadowed the prototype method: remove it
       delete (server as Partial<Pick<WorkspaceServer, 'refresh'>>).refresh;
     }
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     assert.equal(server.refresh, original);
   });
 });

@@ -71,8 +71,8 @@ export function missingMessage(name: string, debianPackage: string): string {
 async function startProcess(what: string, binary: string, args: string[], port: number, url: string, cwd: string): Promise<RunningServer> {
   let output = '';
   const child = spawn(binary, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   await waitForPort(port, child, what, () => output);
   return {
     port,
@@ -159,6 +159,7 @@ http {
 /** S3 protocol emulator from npm (s3rver), not a real S3: named as such in the tests. */
 export async function startS3Emulator(bucket: string): Promise<RunningServer> {
   // s3rver ships no types
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped CommonJS module, typed here
   const S3rver = require('s3rver') as new (options: object) => { run(): Promise<{ port: number }>; close(): Promise<void> };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-s3-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket }] });

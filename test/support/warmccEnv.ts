@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StatsSnapshot } from '../../wrapper/contract/stats';
-import { waitFor } from './poll';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
@@ -65,7 +64,7 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
     run(args, options = {}) {
       return spawnSync(options.client ?? warmccBin, args, {
         cwd: options.cwd ?? dir,
-        env: { ...env, ...options.env } as NodeJS.ProcessEnv,
+        env: { ...env, ...options.env },
         encoding: 'utf8',
         input: options.input,
         timeout: 120_000,
@@ -149,7 +148,7 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 export function runWithTimeout(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean; pipesHeld: boolean }> {
   const PIPE_GRACE_MS = 5000;
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -185,12 +184,3 @@ export function missingTools(...programs: string[]): string | false {
   return missing.length ? `${missing.join(', ')} not installed` : false;
 }
 
-/** @deprecated use waitFor from ./poll (kept for test files not yet moved to it): polls until
- *  `probe` returns something other than undefined. */
-export async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const found = await waitFor(() => {
-    const value = probe();
-    return value === undefined ? undefined : { value };
-  }, { timeoutMs, what });
-  return found.value;
-}

@@ -271,8 +271,8 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
       for (const line of lines) options.onOutput(line);
     }
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
     exited = true;
