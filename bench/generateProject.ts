@@ -255,11 +255,7 @@ function layer2Header(h: Header, rng: Rng, seed: number): string {
   const members = h.deps.map((d, i) => `    ${d.name}_t m${i};`).join('\n');
   const inits = h.deps.map((d, i) => `    ${d.name}_init(&s->m${i}, seed * ${2 * i + 3}u + ${i}u);`).join('\n');
   const pushes = h.deps
-    .map((d, i) =>
-      i === 0
-        ? `    ${d.name}_push(&s->m${i}, v);`
-        : `    if (((v >> ${i}) & 3u) != 0u) ${d.name}_push(&s->m${i}, v ^ s->generation);`,
-    )
+    .map((d, i) => (i === 0 ? `    ${d.name}_push(&s->m${i}, v);` : `    if (((v >> ${i}) & 3u) != 0u) ${d.name}_push(&s->m${i}, v ^ s->generation);`))
     .join('\n');
   const folds = h.deps.map((d, i) => `    acc = acc * 31u + ${d.name}_fold(&s->m${i});`).join('\n');
   const window = rng.int(4, 12);
@@ -499,8 +495,7 @@ static uint32_t ${fn}(uint32_t seed)
       const states = rng.int(4, 8);
       const cases = Array.from(
         { length: states },
-        (_, s) =>
-          `        case ${s}: x = x * ${rng.oddHex()} + ${rng.int(1, 99)}u; state = (x >> ${rng.int(3, 20)}) % ${states}u; break;`,
+        (_, s) => `        case ${s}: x = x * ${rng.oddHex()} + ${rng.int(1, 99)}u; state = (x >> ${rng.int(3, 20)}) % ${states}u; break;`,
       ).join('\n');
       return `static uint32_t ${fn}(uint32_t seed)
 {
@@ -739,15 +734,30 @@ uint32_t ${fn}(uint32_t seed)
 
 function cxxModule(name: string, headers: Header[], rng: Rng, seed: number): string {
   const sys = [
-    '<algorithm>', '<map>', '<memory>', '<string>', '<vector>', '<numeric>', '<functional>', '<iterator>',
-    '<cstdint>', '<cstdio>', '<cstring>',
+    '<algorithm>',
+    '<map>',
+    '<memory>',
+    '<string>',
+    '<vector>',
+    '<numeric>',
+    '<functional>',
+    '<iterator>',
+    '<cstdint>',
+    '<cstdio>',
+    '<cstring>',
     ...rng.sample(['<set>', '<unordered_map>', '<sstream>', '<array>', '<utility>'], rng.int(0, 2)),
   ];
   const stageCount = rng.int(2, 4);
   const tag = name.replace(/_/g, '');
   const stages = Array.from({ length: stageCount }, (_, i) => ({ fn: `stage${i}`, kind: rng.int(0, 3) }));
   // real code includes more than it uses: exercise the C++ headers and a few of the C ones
-  const used = [...rng.sample(headers.filter((h) => h.layer !== 3), 3), ...headers.filter((h) => h.layer === 3)];
+  const used = [
+    ...rng.sample(
+      headers.filter((h) => h.layer !== 3),
+      3,
+    ),
+    ...headers.filter((h) => h.layer === 3),
+  ];
   const uses = used.map((h, i) => cxxUse(h, i, rng)).join('\n');
   return `${banner(`src/${name}.cpp`, seed)}${sys.map((s) => `#include ${s}`).join('\n')}
 

@@ -83,12 +83,30 @@ function openssl(algorithm: string, bits: number, cryptographic: boolean): Candi
 
 // Optional modules, loaded by a computed name so the type check passes without them; the local
 // interfaces name only what is used here.
-interface Hasher { init(): Hasher; update(data: Uint8Array): Hasher; digest(format: 'hex'): string }
-interface HashWasm { createXXHash3(): Promise<Hasher>; createXXHash128(): Promise<Hasher>; createBLAKE3(): Promise<Hasher> }
-interface Streaming<T> { update(data: Uint8Array): Streaming<T>; digest(): T }
-interface XxhashWasm { default(): Promise<{ h64Raw(data: Uint8Array): bigint; create64(): Streaming<bigint> }> }
-interface NodeRsXxhash { xxh3: { xxh128(data: Uint8Array): bigint; Xxh3: { withSeed(): Streaming<bigint> } } }
-interface BlakeHash { blake3(data: Uint8Array): Buffer; Blake3Hasher: new () => { update(data: Buffer): unknown; digest(format: 'hex'): string } }
+interface Hasher {
+  init(): Hasher;
+  update(data: Uint8Array): Hasher;
+  digest(format: 'hex'): string;
+}
+interface HashWasm {
+  createXXHash3(): Promise<Hasher>;
+  createXXHash128(): Promise<Hasher>;
+  createBLAKE3(): Promise<Hasher>;
+}
+interface Streaming<T> {
+  update(data: Uint8Array): Streaming<T>;
+  digest(): T;
+}
+interface XxhashWasm {
+  default(): Promise<{ h64Raw(data: Uint8Array): bigint; create64(): Streaming<bigint> }>;
+}
+interface NodeRsXxhash {
+  xxh3: { xxh128(data: Uint8Array): bigint; Xxh3: { withSeed(): Streaming<bigint> } };
+}
+interface BlakeHash {
+  blake3(data: Uint8Array): Buffer;
+  Blake3Hasher: new () => { update(data: Buffer): unknown; digest(format: 'hex'): string };
+}
 const optional = <T>(name: string): Promise<T> => import(name) as Promise<T>;
 
 async function optionalCandidates(notes: string[]): Promise<Candidate[]> {
@@ -201,7 +219,10 @@ void (async () => {
     ...(await optionalCandidates(notes)),
   ];
   const mbps = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1000)).toFixed(0);
-  console.log(`inputs: ${headers.length} headers of 1-50 KB from ${HEADER_DIR} (${(headerBytes / 1e6).toFixed(2)} MB); ` + `${outputs.length} g++ -E outputs (${outputs.map((o) => (o.length / 1e6).toFixed(2)).join(' + ')} MB); median of ${rounds} rounds\n`);
+  console.log(
+    `inputs: ${headers.length} headers of 1-50 KB from ${HEADER_DIR} (${(headerBytes / 1e6).toFixed(2)} MB); ` +
+      `${outputs.length} g++ -E outputs (${outputs.map((o) => (o.length / 1e6).toFixed(2)).join(' + ')} MB); median of ${rounds} rounds\n`,
+  );
   console.log('| candidate | bits | crypto | headers MB/s | µs/header | headers streamed MB/s | -E output MB/s | -E streamed MB/s | load ms |');
   console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const candidate of candidates) {
@@ -228,6 +249,8 @@ void (async () => {
     walk(HEADER_DIR);
     return measure(() => files.forEach((file) => fs.readFileSync(file)));
   })();
-  console.log(`\nfor scale: stat-less readFileSync of the same ${headers.length} headers (page cache): ${((readAll * 1000) / headers.length).toFixed(1)} µs/header`);
+  console.log(
+    `\nfor scale: stat-less readFileSync of the same ${headers.length} headers (page cache): ${((readAll * 1000) / headers.length).toFixed(1)} µs/header`,
+  );
   for (const note of notes) console.log(`note: ${note}`);
 })();

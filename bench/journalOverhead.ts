@@ -28,26 +28,50 @@ import { Journal } from '../wrapper/explain/journal';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WARMCC = path.join(REPO, 'bin', 'warmcc');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, quick: { type: 'boolean', default: false }, 'no-builds': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, quick: { type: 'boolean', default: false }, 'no-builds': { type: 'boolean', default: false } },
+});
 const runs = Number(values.runs);
 
 /** CPU ms per journal record of one C++ compile (the work done after each reply) */
 async function recordCost(records: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-jrec-'));
   try {
-    fs.writeFileSync(path.join(dir, 'b.cc'), '#include <algorithm>\n#include <map>\n#include <memory>\n#include <regex>\n#include <string>\n#include <vector>\nint g() { return 1; }\n');
+    fs.writeFileSync(
+      path.join(dir, 'b.cc'),
+      '#include <algorithm>\n#include <map>\n#include <memory>\n#include <regex>\n#include <string>\n#include <vector>\nint g() { return 1; }\n',
+    );
     const args = ['-O2', '-g', '-c', 'b.cc', '-o', 'b.o'];
     const parsed = parseCompilerArgs('gcc', args, dir);
     if (!parsed.cacheable) throw new Error(`not cacheable: ${parsed.reason}`);
     const compiler = execFileSync('sh', ['-c', 'command -v g++'], { encoding: 'utf8' }).trim();
     const identity = (await compilerIdentity(compiler, { PATH: process.env.PATH }))!;
     const preprocessed = execFileSync(compiler, [...parsed.preprocessorArgs, '-E', 'b.cc'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
-    const request = { argv: [compiler, ...args], cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdoutIsTty: false, stderrIsTty: false, pid: 1, umask: 0o022 };
+    const request = {
+      argv: [compiler, ...args],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      stdoutIsTty: false,
+      stderrIsTty: false,
+      pid: 1,
+      umask: 0o022,
+    };
     const journal = new Journal(path.join(dir, 'journal', 'j.jsonl'), 4 * 1024 ** 2, (message) => console.error(message));
     const computed = computeCacheKey({ identity, compile: parsed, preprocessed, cwd: dir, env: request.env });
     // the lookup stage reads the line markers once (pipeline/modes/preprocessorMode.ts); the journal reuses them
     const lineIncludes = includedFiles(preprocessed, dir);
-    const prepared = { compiler, identity, location: relocation(dir, []), parsed, file: 'b.cc', sourcePath: path.join(dir, 'b.cc'), debugMap: [], env: request.env, recache: false, startedAt: 0 };
+    const prepared = {
+      compiler,
+      identity,
+      location: relocation(dir, []),
+      parsed,
+      file: 'b.cc',
+      sourcePath: path.join(dir, 'b.cc'),
+      debugMap: [],
+      env: request.env,
+      recache: false,
+      startedAt: 0,
+    };
     const preparation = { kind: 'prepared' as const, prepared };
     const lookup = { preprocessed: { computed, includes: lineIncludes, startedAt: 0 } };
     const reply = { kind: 'exit' as const, code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
@@ -55,11 +79,16 @@ async function recordCost(records: number): Promise<void> {
     const filesRead = includes.map(([file]): [string, string] => [file, createHash('sha256').update(fs.readFileSync(file)).digest('hex')]);
     const entry = { files: [], stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), compileMs: 0 };
     const kinds: [string, (i: number) => StageResults][] = [
-      ['preprocessed, result key first seen', (i) => ({ at: i, preparation, lookup, served: { resultKey: `${computed.key}${i}`, entry, via: 'preprocessed' } })],
+      [
+        'preprocessed, result key first seen',
+        (i) => ({ at: i, preparation, lookup, served: { resultKey: `${computed.key}${i}`, entry, via: 'preprocessed' } }),
+      ],
       ['preprocessed, result key seen before', (i) => ({ at: i, preparation, lookup, served: { resultKey: computed.key, entry, via: 'preprocessed' } })],
       ['direct hit', (i) => ({ at: i, preparation, served: { resultKey: computed.key, entry, via: 'direct', filesRead } })],
     ];
-    console.log(`one journal record of a C++ compile (${(preprocessed.length / 1024).toFixed(0)} KiB preprocessed, ${includes.length} includes), ${records} records each:`);
+    console.log(
+      `one journal record of a C++ compile (${(preprocessed.length / 1024).toFixed(0)} KiB preprocessed, ${includes.length} includes), ${records} records each:`,
+    );
     for (const [name, trace] of kinds) {
       const one = (i: number): void => {
         journal.add(() => journalRecord(request, trace(i), reply));
@@ -70,7 +99,9 @@ async function recordCost(records: number): Promise<void> {
       const start = performance.now();
       for (let i = 0; i < records; i++) one(i);
       const used = process.cpuUsage(cpu);
-      console.log(`  ${name.padEnd(38)} ${((used.user + used.system) / 1000 / records).toFixed(2)} ms CPU, ${((performance.now() - start) / records).toFixed(2)} ms wall per record`);
+      console.log(
+        `  ${name.padEnd(38)} ${((used.user + used.system) / 1000 / records).toFixed(2)} ms CPU, ${((performance.now() - start) / records).toFixed(2)} ms wall per record`,
+      );
     }
     console.log(`  journal: ${fs.statSync(path.join(dir, 'journal', 'j.jsonl')).size} bytes for ${3 * (records + 1)} records`);
   } finally {
@@ -80,14 +111,19 @@ async function recordCost(records: number): Promise<void> {
 
 /** warm rebuilds of the generated project with the journal on and off */
 function warmBuilds(): void {
-
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-jbench-'));
   const project = generateProject(path.join(work, 'project'), { quick: values.quick });
   // direct mode does not record files modified in the last seconds
   const past = new Date(Date.now() - 120_000);
   for (const file of [...project.cSources, ...project.cxxSources, ...project.headers]) fs.utimesSync(path.join(project.dir, file), past, past);
 
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, WARMCC_DIR: path.join(work, 'cache'), WARMCC_SOCKET: path.join(work, 's.sock'), WARMCC_LOG: path.join(work, 'log'), WARMCC_IDLE_TIMEOUT: '0' };
+  const baseEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    WARMCC_DIR: path.join(work, 'cache'),
+    WARMCC_SOCKET: path.join(work, 's.sock'),
+    WARMCC_LOG: path.join(work, 'log'),
+    WARMCC_IDLE_TIMEOUT: '0',
+  };
   for (const name of Object.keys(baseEnv)) if (name.startsWith('MAKE') || name === 'MFLAGS') delete baseEnv[name];
   const jobs = String(os.cpus().length);
   const make = ['-j', jobs, `CC=${WARMCC} gcc`, `CXX=${WARMCC} g++`];
@@ -142,7 +178,9 @@ function warmBuilds(): void {
     console.log(`warm rebuilds, ${runs} runs each, median (all runs):`);
     for (const variant of variants) {
       const list = times.get(variant.name)!;
-      console.log(`  ${variant.name.padEnd(32)} ${median(list).toFixed(2)} s  (${list.map((t) => t.toFixed(2)).join(', ')}); journal +${added.get(variant.name)} bytes per build`);
+      console.log(
+        `  ${variant.name.padEnd(32)} ${median(list).toFixed(2)} s  (${list.map((t) => t.toFixed(2)).join(', ')}); journal +${added.get(variant.name)} bytes per build`,
+      );
     }
   } finally {
     spawnSync(WARMCC, ['--stop-server'], { env: baseEnv, stdio: 'ignore' });

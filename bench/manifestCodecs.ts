@@ -47,15 +47,17 @@ const codecs: [string, (manifest: Manifest) => Buffer, (bytes: Buffer) => unknow
   ['JSON + brotli-1', (m) => zlib.brotliCompressSync(json(m), brotli(1)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
   ['JSON + brotli-5', (m) => zlib.brotliCompressSync(json(m), brotli(5)), (bytes): unknown => JSON.parse(zlib.brotliDecompressSync(bytes).toString())],
   ['tables, uncompressed', (m) => Buffer.from(JSON.stringify(compactManifest(m))), (bytes) => expandManifest(JSON.parse(bytes.toString()))],
-  ...([
-    ['deflate-1', (body: Buffer) => zlib.deflateRawSync(body, { level: 1 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
-    ['deflate-6', (body: Buffer) => zlib.deflateRawSync(body, { level: 6 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
-    ['deflate-9', (body: Buffer) => zlib.deflateRawSync(body, { level: 9 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
-    ['brotli-1', (body: Buffer) => zlib.brotliCompressSync(body, brotli(1)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
-    ['brotli-4', (body: Buffer) => zlib.brotliCompressSync(body, brotli(4)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
-    ['brotli-5', (body: Buffer) => zlib.brotliCompressSync(body, brotli(5)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
-    ['brotli-7', (body: Buffer) => zlib.brotliCompressSync(body, brotli(7)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
-  ] as const).map(([name, compress, decompress]): (typeof codecs)[number] => [
+  ...(
+    [
+      ['deflate-1', (body: Buffer) => zlib.deflateRawSync(body, { level: 1 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
+      ['deflate-6', (body: Buffer) => zlib.deflateRawSync(body, { level: 6 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
+      ['deflate-9', (body: Buffer) => zlib.deflateRawSync(body, { level: 9 }), (bytes: Buffer) => zlib.inflateRawSync(bytes)],
+      ['brotli-1', (body: Buffer) => zlib.brotliCompressSync(body, brotli(1)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
+      ['brotli-4', (body: Buffer) => zlib.brotliCompressSync(body, brotli(4)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
+      ['brotli-5', (body: Buffer) => zlib.brotliCompressSync(body, brotli(5)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
+      ['brotli-7', (body: Buffer) => zlib.brotliCompressSync(body, brotli(7)), (bytes: Buffer) => zlib.brotliDecompressSync(bytes)],
+    ] as const
+  ).map(([name, compress, decompress]): (typeof codecs)[number] => [
     `tables + ${name}`,
     (m) => compress(Buffer.from(JSON.stringify(compactManifest(m)))),
     (bytes) => expandManifest(JSON.parse(decompress(bytes).toString())),
@@ -73,13 +75,18 @@ void (async () => {
     const one = entries[0]!;
     console.log(`one entry: ${one.files.length} files, ${one.absent.length} absent candidates; median of ${rounds} rounds\n`);
     console.log('| manifest | encoding | bytes | vs WCM1 | encode ms | decode ms |\n| --- | --- | ---: | ---: | ---: | ---: |');
-    const manifests: [string, Manifest][] = [['1 entry', { entries: [one] }], ['16 entries', { entries }]];
+    const manifests: [string, Manifest][] = [
+      ['1 entry', { entries: [one] }],
+      ['16 entries', { entries }],
+    ];
     for (const [label, manifest] of manifests) {
       const base = json(manifest).length;
       for (const [name, encode, decode] of codecs) {
         const bytes = encode(manifest);
         if (JSON.stringify(decode(bytes)) !== JSON.stringify(manifest)) throw new Error(`${name} does not round-trip`);
-        console.log(`| ${label} | ${name} | ${bytes.length} | ${((100 * bytes.length) / base).toFixed(1)} % | ${measure(() => encode(manifest)).toFixed(2)} | ${measure(() => decode(bytes)).toFixed(2)} |`);
+        console.log(
+          `| ${label} | ${name} | ${bytes.length} | ${((100 * bytes.length) / base).toFixed(1)} % | ${measure(() => encode(manifest)).toFixed(2)} | ${measure(() => decode(bytes)).toFixed(2)} |`,
+        );
       }
     }
   } finally {

@@ -83,8 +83,18 @@ async function main(): Promise<number> {
       `work dir ${work}; project: ${project.cSources.length} C + ${project.cxxSources.length} C++ files, ${project.headers.length} headers, ${project.compileUnits} compile units; make -j${opts.jobs}; ${opts.runs} run(s)`,
     );
     ctx = {
-      opts, work, project, projectDir, smallDir, logDir, cc, cxx,
-      builds: [], hits: [], serverStarts: [], events: [],
+      opts,
+      work,
+      project,
+      projectDir,
+      smallDir,
+      logDir,
+      cc,
+      cxx,
+      builds: [],
+      hits: [],
+      serverStarts: [],
+      events: [],
     };
 
     // warm the page cache (compiler binaries, system headers) so the first timed build is not
@@ -95,7 +105,10 @@ async function main(): Promise<number> {
       [cxx, project.cxxSources[0]!, ['-std=c++17']],
     ] as const) {
       await run(exe, ['-Iinclude', ...extra, '-O2', '-g', '-c', src, '-o', path.join(work, 'warmup.o')], {
-        cwd: projectDir, env, logFile: path.join(logDir, 'warmup.log'), timeoutMs: 120_000,
+        cwd: projectDir,
+        env,
+        logFile: path.join(logDir, 'warmup.log'),
+        timeoutMs: 120_000,
       });
     }
 
@@ -119,8 +132,7 @@ async function main(): Promise<number> {
         const redis = await startBenchRedis(which('redis-server', env)!, work);
         stops.set('redis-server', redis.stop);
         tool = makeWarmcc(work, info.exe, sockDir, info.version, 'warmcc-remote', redis.url);
-      }
-      else if (WARMCC_VARIANTS.includes(id)) tool = makeWarmcc(work, info.exe, sockDir, info.version, id);
+      } else if (WARMCC_VARIANTS.includes(id)) tool = makeWarmcc(work, info.exe, sockDir, info.version, id);
       else {
         await probeWarmccAutoStart(ctx, info.exe, sockDir, stops);
         tool = makeWarmcc(work, info.exe, sockDir, info.version);
@@ -144,7 +156,10 @@ async function main(): Promise<number> {
       }
     }
     // anything still carrying our markers (e.g. a server auto-started in a failed phase)
-    for (const marker of [['WARMCC_SOCKET', path.join(sockDir, 'warmcc.sock')], ['SCCACHE_DIR', path.join(work, 'sccache')]] as [string, string][]) {
+    for (const marker of [
+      ['WARMCC_SOCKET', path.join(sockDir, 'warmcc.sock')],
+      ['SCCACHE_DIR', path.join(work, 'sccache')],
+    ] as [string, string][]) {
       const note = await killLeftovers(marker[0], marker);
       if (note) {
         ctx?.events.push(note);

@@ -78,6 +78,9 @@ export class CompileDiagnostics implements vscode.Disposable {
 
 export function activateDiagnostics(context: vscode.ExtensionContext, server: WorkspaceServer): CompileDiagnostics {
   const diagnostics = new CompileDiagnostics();
-  context.subscriptions.push(diagnostics, server.onDidCompile((event) => diagnostics.update(event)));
+  context.subscriptions.push(
+    diagnostics,
+    server.onDidCompile((event) => diagnostics.update(event)),
+  );
   return diagnostics;
 }

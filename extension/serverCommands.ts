@@ -32,11 +32,15 @@ export function activateServerCommands(context: vscode.ExtensionContext, server:
   register('warmcc.restartServer', () => server.restart(), 'restarting the server');
   register('warmcc.zeroStats', () => server.zeroStats(), 'zeroing the stats');
   register('warmcc.clearCache', () => confirmAndClearCache(server), 'clearing the cache');
-  register('warmcc.showServerLog', async () => {
-    if (!fs.existsSync(server.serverLogFile)) {
-      void vscode.window.showInformationMessage(`warmcc: no server log yet (${server.serverLogFile}).`);
-      return;
-    }
-    await vscode.window.showTextDocument(vscode.Uri.file(server.serverLogFile), { preview: true });
-  }, 'opening the log');
+  register(
+    'warmcc.showServerLog',
+    async () => {
+      if (!fs.existsSync(server.serverLogFile)) {
+        void vscode.window.showInformationMessage(`warmcc: no server log yet (${server.serverLogFile}).`);
+        return;
+      }
+      await vscode.window.showTextDocument(vscode.Uri.file(server.serverLogFile), { preview: true });
+    },
+    'opening the log',
+  );
 }

@@ -21,7 +21,15 @@ export interface ExtensionSettings {
 }
 
 /** settings a running server only picks up when it is restarted */
-export const RESTART_SETTINGS = ['warmcc.cacheDirectory', 'warmcc.cacheSize', 'warmcc.idleTimeout', 'warmcc.logLevel', 'warmcc.mode', 'warmcc.baseDirs', 'warmcc.remote'];
+export const RESTART_SETTINGS = [
+  'warmcc.cacheDirectory',
+  'warmcc.cacheSize',
+  'warmcc.idleTimeout',
+  'warmcc.logLevel',
+  'warmcc.mode',
+  'warmcc.baseDirs',
+  'warmcc.remote',
+];
 export const ENVIRONMENT_SETTINGS = ['warmcc.environment'];
 
 export function readSettings(): ExtensionSettings {

@@ -24,13 +24,7 @@ function tile(id: string, label: string, testId?: string): string {
 
 export function statsPanelHtml(options: StatsPanelHtmlOptions): string {
   const { cspSource, nonce, scriptUri, styleUri } = options;
-  const csp = [
-    "default-src 'none'",
-    `style-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+  const csp = ["default-src 'none'", `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${cspSource} data:`, `font-src ${cspSource}`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -31,7 +31,9 @@ function tooltip(server: WorkspaceServer): vscode.MarkdownString {
   }
   const notCacheable = Object.values(s.notCacheable).reduce((sum, n) => sum + n, 0);
   text.appendMarkdown(`**warmcc** — ${(s.hitRate * 100).toFixed(1)}% hit rate\n\n`);
-  text.appendMarkdown(`| | |\n|---|---:|\n| Hits | ${s.cacheHits} |\n| Misses | ${s.cacheMisses} |\n| Not cacheable | ${notCacheable} |\n| Compile failures | ${s.compileFailures} |\n| Time saved | ${(s.compileMsSaved / 1000).toFixed(1)} s |\n\n`);
+  text.appendMarkdown(
+    `| | |\n|---|---:|\n| Hits | ${s.cacheHits} |\n| Misses | ${s.cacheMisses} |\n| Not cacheable | ${notCacheable} |\n| Compile failures | ${s.compileFailures} |\n| Time saved | ${(s.compileMsSaved / 1000).toFixed(1)} s |\n\n`,
+  );
   text.appendMarkdown('Click for the stats panel.');
   return text;
 }

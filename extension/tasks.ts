@@ -26,7 +26,15 @@ function shellQuote(text: string): string {
 function commandLine(definition: WarmccTaskDefinition, paths: BundledPaths): string {
   const jobs = `-j${Math.max(1, os.cpus().length)}`;
   const buildDirectory = shellQuote(definition.buildDirectory ?? 'build');
-  const configure = ['cmake', '-S', '.', '-B', buildDirectory, `-DCMAKE_C_COMPILER_LAUNCHER=${shellQuote(paths.client)}`, `-DCMAKE_CXX_COMPILER_LAUNCHER=${shellQuote(paths.client)}`].join(' ');
+  const configure = [
+    'cmake',
+    '-S',
+    '.',
+    '-B',
+    buildDirectory,
+    `-DCMAKE_C_COMPILER_LAUNCHER=${shellQuote(paths.client)}`,
+    `-DCMAKE_CXX_COMPILER_LAUNCHER=${shellQuote(paths.client)}`,
+  ].join(' ');
   switch (definition.kind) {
     case 'make':
       return ['make', jobs, ...(definition.target ? [shellQuote(definition.target)] : [])].join(' ');

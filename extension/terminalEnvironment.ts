@@ -10,7 +10,7 @@ import type { WorkspaceServer } from './workspaceServer';
 export function applyEnvironment(collection: vscode.GlobalEnvironmentVariableCollection, paths: BundledPaths, server: WorkspaceServer): void {
   const settings = readSettings();
   collection.clear();
-  collection.description = 'warmcc: compile through this workspace\'s cache';
+  collection.description = "warmcc: compile through this workspace's cache";
   if (settings.injectSocket) collection.replace('WARMCC_SOCKET', server.socketPath);
   if (settings.injectMasquerade) collection.prepend('PATH', `${paths.masqueradeDir}:`);
   if (settings.injectCmakeLauncher) {

@@ -34,7 +34,6 @@ import type { BundledPaths } from './bundledPaths';
 import { canConnect } from '../wrapper/launcher/serverLauncher';
 import { readSettings, serverEnvironment } from './settings';
 
-
 /** the window's server as the extension sees it (the stats panel is told the same) */
 export type ServerState = PanelServerState;
 

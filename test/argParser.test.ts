@@ -40,7 +40,24 @@ function tempDir(): string {
 // --- the basic split into key, preprocessor and dependency arguments --------------------------
 
 test('a typical compile splits into key, preprocessor and dependency arguments', () => {
-  const args = ['-c', 'src/a.c', '-o', 'obj/a.o', '-O2', '-Iinclude', '-std=c11', '-DNDEBUG', '-fPIC', '-MMD', '-MT', 'obj/a.o', '-MP', '-g', '-Wall', '-fdiagnostics-color=always'];
+  const args = [
+    '-c',
+    'src/a.c',
+    '-o',
+    'obj/a.o',
+    '-O2',
+    '-Iinclude',
+    '-std=c11',
+    '-DNDEBUG',
+    '-fPIC',
+    '-MMD',
+    '-MT',
+    'obj/a.o',
+    '-MP',
+    '-g',
+    '-Wall',
+    '-fdiagnostics-color=always',
+  ];
   const parsed = cacheable(args);
   assert.equal(parsed.inputFile, 'src/a.c');
   assert.equal(parsed.language, 'c');
@@ -63,8 +80,32 @@ test('unknown flags are common: kept in the key and passed to the preprocessor, 
 });
 
 test('flag values stay with their flag in the key, in both separate and attached form', () => {
-  const parsed = cacheable(['-c', 'a.c', '--param', 'max-inline-insns-single=10', '-Xlinker', '--no-undefined', '-lm', '-L', 'lib', '--sysroot', '/sr', '-B/opt/bin']);
-  assert.deepEqual(parsed.keyArgs, ['--param', 'max-inline-insns-single=10', '-Xlinker', '--no-undefined', '-lm', '-L', 'lib', '--sysroot', '/sr', '-B/opt/bin']);
+  const parsed = cacheable([
+    '-c',
+    'a.c',
+    '--param',
+    'max-inline-insns-single=10',
+    '-Xlinker',
+    '--no-undefined',
+    '-lm',
+    '-L',
+    'lib',
+    '--sysroot',
+    '/sr',
+    '-B/opt/bin',
+  ]);
+  assert.deepEqual(parsed.keyArgs, [
+    '--param',
+    'max-inline-insns-single=10',
+    '-Xlinker',
+    '--no-undefined',
+    '-lm',
+    '-L',
+    'lib',
+    '--sysroot',
+    '/sr',
+    '-B/opt/bin',
+  ]);
   assert.equal(parsed.inputFile, 'a.c');
 });
 
@@ -159,9 +200,24 @@ test('-fsyntax-only', () => {
 });
 
 test('profile generation/use in any form', () => {
-  const flags = ['-fprofile-generate', '-fprofile-generate=dir', '-fprofile-use', '-fprofile-use=x.profdata', '-fauto-profile', '-fauto-profile=a.afdo', '-fprofile-dir=/p', '-fbranch-probabilities'];
+  const flags = [
+    '-fprofile-generate',
+    '-fprofile-generate=dir',
+    '-fprofile-use',
+    '-fprofile-use=x.profdata',
+    '-fauto-profile',
+    '-fauto-profile=a.afdo',
+    '-fprofile-dir=/p',
+    '-fbranch-probabilities',
+  ];
   for (const flag of flags) assert.equal(reasonOf(['-c', 'a.c', flag]), 'profile generation/use without fixed path', flag);
-  const clangFlags = ['-fprofile-instr-generate', '-fprofile-instr-generate=a.profraw', '-fprofile-instr-use=a.profdata', '-fprofile-sample-use=a.prof', '-fcs-profile-generate'];
+  const clangFlags = [
+    '-fprofile-instr-generate',
+    '-fprofile-instr-generate=a.profraw',
+    '-fprofile-instr-use=a.profdata',
+    '-fprofile-sample-use=a.prof',
+    '-fcs-profile-generate',
+  ];
   for (const flag of clangFlags) assert.equal(reasonOf(['-c', 'a.c', flag], 'clang'), 'profile generation/use without fixed path', flag);
   // same-prefix flags that do not read or write profiles stay cacheable
   assert.equal(reasonOf(['-c', 'a.c', '-fprofile-update=atomic', '-fprofile-abs-path']), 'cacheable');
@@ -236,8 +292,38 @@ test('the first uncacheable flag decides the reason', () => {
 
 test('preprocessor-only flags go to the -E run but not the key, in both shapes', () => {
   const args = [
-    '-I', 'inc', '-Iinc2', '-isystem', 'sys', '-isystemsys2', '-iquote', 'q', '-idirafter', 'after', '-iprefix', 'pre/', '-iwithprefix', 'wp', '-iwithprefixbefore', 'wpb',
-    '-isysroot', '/sdk', '-include', 'config.h', '-imacros', 'macros.h', '-D', 'A=1', '-DB', '-U', 'C', '-UD', '-nostdinc', '-nostdinc++', '-undef', '-trigraphs',
+    '-I',
+    'inc',
+    '-Iinc2',
+    '-isystem',
+    'sys',
+    '-isystemsys2',
+    '-iquote',
+    'q',
+    '-idirafter',
+    'after',
+    '-iprefix',
+    'pre/',
+    '-iwithprefix',
+    'wp',
+    '-iwithprefixbefore',
+    'wpb',
+    '-isysroot',
+    '/sdk',
+    '-include',
+    'config.h',
+    '-imacros',
+    'macros.h',
+    '-D',
+    'A=1',
+    '-DB',
+    '-U',
+    'C',
+    '-UD',
+    '-nostdinc',
+    '-nostdinc++',
+    '-undef',
+    '-trigraphs',
   ];
   const parsed = cacheable(['-c', 'a.c', '-O1', ...args]);
   assert.deepEqual(parsed.preprocessorArgs, ['-O1', ...args]);
@@ -302,7 +388,16 @@ test('-MF /dev/null: the compile writes it, the cache never restores it', () => 
 });
 
 test('long spellings are synonyms: --write-dependencies, --output=, --compile, --language=', () => {
-  const parsed = cacheable(['--compile', '--language=c', 'x.txt', '--output=obj/x.o', '--write-dependencies', '--include-directory=inc', '--define-macro', 'A']);
+  const parsed = cacheable([
+    '--compile',
+    '--language=c',
+    'x.txt',
+    '--output=obj/x.o',
+    '--write-dependencies',
+    '--include-directory=inc',
+    '--define-macro',
+    'A',
+  ]);
   assert.deepEqual(parsed.outputs, { object: 'obj/x.o', depFile: 'obj/x.d' });
   assert.equal(parsed.language, 'c');
   assert.deepEqual(parsed.preprocessorArgs, ['--include-directory=inc', '--define-macro', 'A']);
@@ -469,8 +564,19 @@ test('colour flags: never in the key nor the -E run, kept in expandedArgs, last 
 
 test('language from the extension', () => {
   const cases: [string, string][] = [
-    ['a.c', 'c'], ['a.cc', 'c++'], ['a.cp', 'c++'], ['a.cxx', 'c++'], ['a.cpp', 'c++'], ['a.CPP', 'c++'], ['a.c++', 'c++'], ['a.C', 'c++'],
-    ['a.m', 'objective-c'], ['a.mm', 'objective-c++'], ['a.M', 'objective-c++'], ['a.S', 'assembler-with-cpp'], ['a.sx', 'assembler-with-cpp'],
+    ['a.c', 'c'],
+    ['a.cc', 'c++'],
+    ['a.cp', 'c++'],
+    ['a.cxx', 'c++'],
+    ['a.cpp', 'c++'],
+    ['a.CPP', 'c++'],
+    ['a.c++', 'c++'],
+    ['a.C', 'c++'],
+    ['a.m', 'objective-c'],
+    ['a.mm', 'objective-c++'],
+    ['a.M', 'objective-c++'],
+    ['a.S', 'assembler-with-cpp'],
+    ['a.sx', 'assembler-with-cpp'],
   ];
   for (const [file, language] of cases) assert.equal(cacheable(['-c', file]).language, language, file);
 });
@@ -510,7 +616,19 @@ test('-x values: unsupported ones and header languages', () => {
 test('response file quoting matches gcc 12 / clang 14', () => {
   // the same text was given to both compilers with -E -dM: these are the macros they defined
   const text = `-DA="x y"   -DB='p q' -DC=a\\ b -DD=\\"s\\" -DE='it\\'s' -DF="a\\"b" -DG=un"quo ted"tail\n-DH='' -DI=back\\\\slash\n'-DJ=1'\n-DK=line\\\ncont\n`;
-  assert.deepEqual(tokenizeResponseFile(text), ['-DA=x y', '-DB=p q', '-DC=a b', '-DD="s"', "-DE=it's", '-DF=a"b', '-DG=unquo tedtail', '-DH=', '-DI=back\\slash', '-DJ=1', '-DK=line\ncont']);
+  assert.deepEqual(tokenizeResponseFile(text), [
+    '-DA=x y',
+    '-DB=p q',
+    '-DC=a b',
+    '-DD="s"',
+    "-DE=it's",
+    '-DF=a"b',
+    '-DG=unquo tedtail',
+    '-DH=',
+    '-DI=back\\slash',
+    '-DJ=1',
+    '-DK=line\ncont',
+  ]);
   assert.deepEqual(tokenizeResponseFile(" '' x\t\r\n"), ['', 'x']);
   assert.deepEqual(tokenizeResponseFile(''), []);
 });
@@ -582,7 +700,10 @@ const CROSS_CHECKS: string[][] = [
   ['-c', '-x', 'c', 'sub/.foo', '-MD', '--coverage', '-g', '-gsplit-dwarf'],
 ];
 
-for (const [family, compiler] of [['gcc', 'gcc'], ['clang', 'clang']] as const) {
+for (const [family, compiler] of [
+  ['gcc', 'gcc'],
+  ['clang', 'clang'],
+] as const) {
   test(`derived output names match what ${compiler} writes`, { skip: !hasCompiler(compiler) && `${compiler} not installed` }, () => {
     for (const args of CROSS_CHECKS) {
       const dir = tempDir();
@@ -593,7 +714,9 @@ for (const [family, compiler] of [['gcc', 'gcc'], ['clang', 'clang']] as const) 
         writeFileSync(join(dir, 'sub', '.foo'), 'int g(void) { return 2; }\n');
         const parsed = cacheable(args, family, dir);
         execFileSync(compiler, args, { cwd: dir, stdio: 'ignore' });
-        const written = listFiles(dir).filter((file) => !file.startsWith('sub/')).sort();
+        const written = listFiles(dir)
+          .filter((file) => !file.startsWith('sub/'))
+          .sort();
         const expected = Object.values(parsed.outputs).sort();
         assert.deepEqual(written, expected, `${compiler} ${args.join(' ')}`);
       } finally {

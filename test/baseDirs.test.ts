@@ -20,12 +20,14 @@ import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type Warmcc
 const haveTools = which('cmake') && which('ninja') && which('gcc') && which('readelf');
 
 const PROJECT: Record<string, string> = {
-  'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.13)\nproject(rel C)\nadd_executable(prog src/main.c src/value.c src/name.c)\ntarget_include_directories(prog PRIVATE include)\n',
+  'CMakeLists.txt':
+    'cmake_minimum_required(VERSION 3.13)\nproject(rel C)\nadd_executable(prog src/main.c src/value.c src/name.c)\ntarget_include_directories(prog PRIVATE include)\n',
   'include/config.h': '#pragma once\n#define CONFIG_VALUE 41\n',
   'include/value.h': '#pragma once\n#include "config.h"\nint value(void);\n',
   'src/value.c': '#include "value.h"\nint value(void) { return CONFIG_VALUE + 1; }\n',
   'src/name.c': '#include <string.h>\nconst char *source_name(void) { return __FILE__; }\nsize_t name_length(void) { return strlen(__FILE__); }\n',
-  'src/main.c': '#include <stdio.h>\n#include "value.h"\nconst char *source_name(void);\nint main(void) { printf("%d %s\\n", value(), source_name()); return 0; }\n',
+  'src/main.c':
+    '#include <stdio.h>\n#include "value.h"\nconst char *source_name(void);\nint main(void) { printf("%d %s\\n", value(), source_name()); return 0; }\n',
 };
 
 function age(dir: string): void {
@@ -71,7 +73,11 @@ for (const mode of MODES) {
       const buildDir = path.join(checkout, 'build');
       if (clean) fs.rmSync(buildDir, { recursive: true, force: true });
       if (!fs.existsSync(buildDir)) {
-        const configure = await runWithTimeout('cmake', ['-S', '.', '-B', 'build', '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', '-DCMAKE_C_COMPILER=gcc', '-DCMAKE_C_COMPILER_LAUNCHER=warmcc'], { cwd: checkout, env, timeoutMs: 120_000 });
+        const configure = await runWithTimeout(
+          'cmake',
+          ['-S', '.', '-B', 'build', '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', '-DCMAKE_C_COMPILER=gcc', '-DCMAKE_C_COMPILER_LAUNCHER=warmcc'],
+          { cwd: checkout, env, timeoutMs: 120_000 },
+        );
         assert.equal(configure.code, 0, configure.stdout + configure.stderr);
       }
       const result = await runWithTimeout('cmake', ['--build', 'build'], { cwd: checkout, env, timeoutMs: 120_000 });
@@ -87,7 +93,9 @@ for (const mode of MODES) {
     };
 
     const objects = (checkout: string): string[] =>
-      (fs.readdirSync(path.join(checkout, 'build'), { recursive: true }) as string[]).filter((file) => file.endsWith('.o')).map((file) => path.join(checkout, 'build', file));
+      (fs.readdirSync(path.join(checkout, 'build'), { recursive: true }) as string[])
+        .filter((file) => file.endsWith('.o'))
+        .map((file) => path.join(checkout, 'build', file));
 
     test('the second checkout is all hits, with objects right for it', async () => {
       assert.equal(await build(a), '42 ../src/name.c');
@@ -99,7 +107,8 @@ for (const mode of MODES) {
       const afterB = counters();
       assert.equal(afterB.hits - afterA.hits, 3, 'all three objects of B are hits');
       assert.equal(afterB.misses, afterA.misses, 'no misses in B');
-      if (mode.directHits) assert.equal(afterB.direct - afterA.direct, 3, `found through manifests, no preprocessor run: ${JSON.stringify(sandbox.stats().directModeSkipped)}`);
+      if (mode.directHits)
+        assert.equal(afterB.direct - afterA.direct, 3, `found through manifests, no preprocessor run: ${JSON.stringify(sandbox.stats().directModeSkipped)}`);
 
       // __FILE__ names the file relative to B's build directory: it leads into B
       const [value, sourceName] = output.split(' ');
@@ -119,8 +128,14 @@ for (const mode of MODES) {
       // ninja keeps the .d files in its deps log; read it: every dependency of B is B's or the system's
       const deps = spawnSync('ninja', ['-C', 'build', '-t', 'deps'], { cwd: b, encoding: 'utf8' });
       assert.equal(deps.status, 0, deps.stderr);
-      const listed = deps.stdout.split('\n').filter((line) => line.startsWith('    ')).map((line) => path.resolve(b, 'build', line.trim()));
-      assert.ok(listed.some((file) => file === path.join(b, 'include', 'config.h')), `B's deps name B's config.h:\n${deps.stdout}`);
+      const listed = deps.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('    '))
+        .map((line) => path.resolve(b, 'build', line.trim()));
+      assert.ok(
+        listed.some((file) => file === path.join(b, 'include', 'config.h')),
+        `B's deps name B's config.h:\n${deps.stdout}`,
+      );
       for (const file of listed) {
         assert.ok(!file.startsWith(`${a}/`), `dependency ${file} is in checkout A`);
         assert.ok(fs.existsSync(file), `dependency ${file} exists`);
@@ -167,25 +182,73 @@ describe('base dirs: path rewriting (units)', () => {
 
   test('the flag table decides which values are paths; -D values are never touched', () => {
     const rewrite = (file: string) => relativeIfUnderBaseDir(location, file);
-    const args = ['-I/src/one/include', '-isystem', '/src/one/sys', '-include', '/src/one/pre.h', '-DDIR="/src/one/data"', '-c', '/src/one/a.c', '-o', '/src/one/build/a.o', '-MF/src/one/build/a.d', '--sysroot=/src/root', '-I', '/usr/include/x', '-L/src/one/lib'];
+    const args = [
+      '-I/src/one/include',
+      '-isystem',
+      '/src/one/sys',
+      '-include',
+      '/src/one/pre.h',
+      '-DDIR="/src/one/data"',
+      '-c',
+      '/src/one/a.c',
+      '-o',
+      '/src/one/build/a.o',
+      '-MF/src/one/build/a.d',
+      '--sysroot=/src/root',
+      '-I',
+      '/usr/include/x',
+      '-L/src/one/lib',
+    ];
     const rewritten = rewritePathArgs('gcc', args, rewrite);
-    assert.deepEqual(rewritten, ['-I../include', '-isystem', '../sys', '-include', '../pre.h', '-DDIR="/src/one/data"', '-c', '../a.c', '-o', 'a.o', '-MFa.d', '--sysroot=../../root', '-I', '/usr/include/x', '-L/src/one/lib']);
+    assert.deepEqual(rewritten, [
+      '-I../include',
+      '-isystem',
+      '../sys',
+      '-include',
+      '../pre.h',
+      '-DDIR="/src/one/data"',
+      '-c',
+      '../a.c',
+      '-o',
+      'a.o',
+      '-MFa.d',
+      '--sysroot=../../root',
+      '-I',
+      '/usr/include/x',
+      '-L/src/one/lib',
+    ]);
     assert.deepEqual(rewritePathArgs('clang', ['-F/src/one/fw', '-iframework', '/src/one/fw2'], rewrite), ['-F../fw', '-iframework', '../fw2']);
   });
 
   test('manifest paths under a base dir are stored relative and resolved against the checking compile', () => {
     const [h1, h2] = ['1'.repeat(64), '2'.repeat(64)];
-    const entry = { files: [['/src/one/include/a.h', h1], ['/usr/include/stdio.h', h2]] as [string, string][], absent: ['/src/one/build/a.h'], resultKey: 'r' };
+    const entry = {
+      files: [
+        ['/src/one/include/a.h', h1],
+        ['/usr/include/stdio.h', h2],
+      ] as [string, string][],
+      absent: ['/src/one/build/a.h'],
+      resultKey: 'r',
+    };
     const stored = storableEntry(location, entry);
-    assert.deepEqual(stored.files, [['../include/a.h', h1], ['/usr/include/stdio.h', h2]]);
+    assert.deepEqual(stored.files, [
+      ['../include/a.h', h1],
+      ['/usr/include/stdio.h', h2],
+    ]);
     assert.deepEqual(stored.absent, ['a.h']);
     const other = relocation('/src/two/build', ['/src']);
-    assert.deepEqual(resolvedEntries(other, [stored])[0]!.files, [['/src/two/include/a.h', h1], ['/usr/include/stdio.h', h2]]);
+    assert.deepEqual(resolvedEntries(other, [stored])[0]!.files, [
+      ['/src/two/include/a.h', h1],
+      ['/usr/include/stdio.h', h2],
+    ]);
     assert.deepEqual(resolvedEntries(other, [stored])[0]!.absent, ['/src/two/build/a.h']);
     // and the stored form survives the manifest encoding
     const decoded = decodeManifest(encodeManifest({ entries: [stored] }));
     assert.ok(decoded, 'a manifest with relative paths encodes and decodes');
-    assert.deepEqual(resolvedEntries(other, decoded.entries)[0]!.files, [['/src/two/include/a.h', h1], ['/usr/include/stdio.h', h2]]);
+    assert.deepEqual(resolvedEntries(other, decoded.entries)[0]!.files, [
+      ['/src/two/include/a.h', h1],
+      ['/usr/include/stdio.h', h2],
+    ]);
     assert.deepEqual(resolvedEntries(other, decoded.entries)[0]!.absent, ['/src/two/build/a.h']);
   });
 });
@@ -202,11 +265,11 @@ describe('mode and base-dir settings (units)', () => {
     assert.throws(() => loadConfig({ WARMCC_SLOPPINESS: 'file_stat_matches' }), /WARMCC_SLOPPINESS: unknown value 'file_stat_matches'/);
   });
 
-  test('WARMCC_BASEDIRS: absolute, normalised, deduplicated; relative and / refused; a client\'s own value wins per request', () => {
+  test("WARMCC_BASEDIRS: absolute, normalised, deduplicated; relative and / refused; a client's own value wins per request", () => {
     assert.deepEqual(loadConfig({ WARMCC_BASEDIRS: '/src/a/:/src/b:/src/a' }).baseDirs, ['/src/a', '/src/b']);
     assert.throws(() => loadConfig({ WARMCC_BASEDIRS: 'src' }), /WARMCC_BASEDIRS: 'src' is not an absolute directory/);
     assert.throws(() => loadConfig({ WARMCC_BASEDIRS: '/' }), /WARMCC_BASEDIRS: '\/' cannot be a base dir/);
-    assert.equal(requestSwitches({}).baseDirs, undefined, 'unset: the server\'s setting applies');
+    assert.equal(requestSwitches({}).baseDirs, undefined, "unset: the server's setting applies");
     assert.deepEqual(requestSwitches({ WARMCC_BASEDIRS: '/work' }).baseDirs, ['/work']);
     assert.deepEqual(requestSwitches({ WARMCC_BASEDIRS: '' }).baseDirs, [], 'set but empty: none for this compile');
   });

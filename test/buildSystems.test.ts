@@ -12,18 +12,29 @@ import { createSandbox, masqDir, nodeClientBin, repoRoot, runWithTimeout, warmcc
 const PROJECT = {
   'include/shapes.h': '#pragma once\ndouble area(int sides, double length);\n',
   'src/area.c': '#include "shapes.h"\ndouble area(int sides, double length) { return sides * length * length / 4.0; }\n',
-  'src/table.cpp': '#include <map>\n#include <string>\nextern "C" int table_size() { std::map<std::string, int> m{{"a", 1}, {"b", 2}}; return (int)m.size(); }\n',
-  'src/main.c': '#include <stdio.h>\n#include "shapes.h"\nint table_size(void);\nint main(void) { printf("%.1f %d\\n", area(4, 2.0), table_size()); return 0; }\n',
+  'src/table.cpp':
+    '#include <map>\n#include <string>\nextern "C" int table_size() { std::map<std::string, int> m{{"a", 1}, {"b", 2}}; return (int)m.size(); }\n',
+  'src/main.c':
+    '#include <stdio.h>\n#include "shapes.h"\nint table_size(void);\nint main(void) { printf("%.1f %d\\n", area(4, 2.0), table_size()); return 0; }\n',
   Makefile: [
-    'CC ?= cc', 'CXX ?= c++', 'OBJS = obj/area.o obj/table.o obj/main.o',
-    'prog: $(OBJS)', '\t$(CXX) $(OBJS) -o $@',
-    'obj/%.o: src/%.c | obj', '\t$(CC) -Iinclude -O2 -MMD -MP -c $< -o $@',
-    'obj/%.o: src/%.cpp | obj', '\t$(CXX) -Iinclude -O2 -MMD -MP -c $< -o $@',
-    'obj:', '\tmkdir -p obj',
-    'clean:', '\trm -rf obj prog',
-    '-include $(OBJS:.o=.d)', '',
+    'CC ?= cc',
+    'CXX ?= c++',
+    'OBJS = obj/area.o obj/table.o obj/main.o',
+    'prog: $(OBJS)',
+    '\t$(CXX) $(OBJS) -o $@',
+    'obj/%.o: src/%.c | obj',
+    '\t$(CC) -Iinclude -O2 -MMD -MP -c $< -o $@',
+    'obj/%.o: src/%.cpp | obj',
+    '\t$(CXX) -Iinclude -O2 -MMD -MP -c $< -o $@',
+    'obj:',
+    '\tmkdir -p obj',
+    'clean:',
+    '\trm -rf obj prog',
+    '-include $(OBJS:.o=.d)',
+    '',
   ].join('\n'),
-  'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.13)\nproject(shapes C CXX)\nadd_executable(prog src/area.c src/table.cpp src/main.c)\ntarget_include_directories(prog PRIVATE include)\n',
+  'CMakeLists.txt':
+    'cmake_minimum_required(VERSION 3.13)\nproject(shapes C CXX)\nadd_executable(prog src/area.c src/table.cpp src/main.c)\ntarget_include_directories(prog PRIVATE include)\n',
 };
 
 function runProgram(dir: string, name = 'prog'): string {
@@ -39,7 +50,8 @@ describe('make with CC="warmcc gcc"', () => {
   after(() => sandbox.cleanup());
 
   test('a clean rebuild is all hits and links a working program', async () => {
-    const make = () => runWithTimeout('make', ['-j2', `CC=${warmccBin} gcc`, `CXX=${warmccBin} g++`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 120_000 });
+    const make = () =>
+      runWithTimeout('make', ['-j2', `CC=${warmccBin} gcc`, `CXX=${warmccBin} g++`], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 120_000 });
     const first = await make();
     assert.equal(first.code, 0, first.stderr);
     assert.equal(runProgram(sandbox.dir), '4.0 2\n');
@@ -55,35 +67,54 @@ describe('make with CC="warmcc gcc"', () => {
   });
 });
 
-describe('CMake + Ninja with CMAKE_<LANG>_COMPILER_LAUNCHER=warmcc', { skip: which('cmake') && which('ninja') ? false : 'cmake or ninja not installed' }, () => {
-  let sandbox: WarmccSandbox;
-  before(() => {
-    sandbox = createSandbox('cmake');
-    writeFiles(sandbox.dir, PROJECT);
-  });
-  after(() => sandbox.cleanup());
+describe(
+  'CMake + Ninja with CMAKE_<LANG>_COMPILER_LAUNCHER=warmcc',
+  { skip: which('cmake') && which('ninja') ? false : 'cmake or ninja not installed' },
+  () => {
+    let sandbox: WarmccSandbox;
+    before(() => {
+      sandbox = createSandbox('cmake');
+      writeFiles(sandbox.dir, PROJECT);
+    });
+    after(() => sandbox.cleanup());
 
-  test('the second build directory of the same sources is all hits', async () => {
-    // the launcher is looked up as a program: put bin/ on PATH as a user would after npm link
-    const env = { ...sandbox.env, PATH: `${path.join(repoRoot, 'bin')}:${sandbox.env.PATH}` };
-    const build = async (buildDir: string) => {
-      const configure = await runWithTimeout('cmake', ['-S', '.', '-B', buildDir, '-G', 'Ninja', '-DCMAKE_C_COMPILER_LAUNCHER=warmcc', '-DCMAKE_CXX_COMPILER_LAUNCHER=warmcc', '-DCMAKE_C_COMPILER=gcc', '-DCMAKE_CXX_COMPILER=g++'], { cwd: sandbox.dir, env, timeoutMs: 120_000 });
-      assert.equal(configure.code, 0, configure.stdout + configure.stderr);
-      const result = await runWithTimeout('cmake', ['--build', buildDir], { cwd: sandbox.dir, env, timeoutMs: 120_000 });
-      assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.equal(runProgram(path.join(sandbox.dir, buildDir)), '4.0 2\n');
-    };
-    await build('build-a');
-    const before = sandbox.stats();
-    assert.ok(before.cacheMisses >= 3, 'the first build compiled through warmcc');
-    // same relative layout, so object paths (and -o in the key of .d files) match
-    fs.rmSync(path.join(sandbox.dir, 'build-a'), { recursive: true });
-    await build('build-a');
-    const stats = sandbox.stats();
-    assert.equal(stats.cacheHits - before.cacheHits, 3);
-    assert.equal(stats.cacheMisses, before.cacheMisses);
-  });
-});
+    test('the second build directory of the same sources is all hits', async () => {
+      // the launcher is looked up as a program: put bin/ on PATH as a user would after npm link
+      const env = { ...sandbox.env, PATH: `${path.join(repoRoot, 'bin')}:${sandbox.env.PATH}` };
+      const build = async (buildDir: string) => {
+        const configure = await runWithTimeout(
+          'cmake',
+          [
+            '-S',
+            '.',
+            '-B',
+            buildDir,
+            '-G',
+            'Ninja',
+            '-DCMAKE_C_COMPILER_LAUNCHER=warmcc',
+            '-DCMAKE_CXX_COMPILER_LAUNCHER=warmcc',
+            '-DCMAKE_C_COMPILER=gcc',
+            '-DCMAKE_CXX_COMPILER=g++',
+          ],
+          { cwd: sandbox.dir, env, timeoutMs: 120_000 },
+        );
+        assert.equal(configure.code, 0, configure.stdout + configure.stderr);
+        const result = await runWithTimeout('cmake', ['--build', buildDir], { cwd: sandbox.dir, env, timeoutMs: 120_000 });
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.equal(runProgram(path.join(sandbox.dir, buildDir)), '4.0 2\n');
+      };
+      await build('build-a');
+      const before = sandbox.stats();
+      assert.ok(before.cacheMisses >= 3, 'the first build compiled through warmcc');
+      // same relative layout, so object paths (and -o in the key of .d files) match
+      fs.rmSync(path.join(sandbox.dir, 'build-a'), { recursive: true });
+      await build('build-a');
+      const stats = sandbox.stats();
+      assert.equal(stats.cacheHits - before.cacheHits, 3);
+      assert.equal(stats.cacheMisses, before.cacheMisses);
+    });
+  },
+);
 
 describe('masquerade mode: bin/masq first on PATH', () => {
   let sandbox: WarmccSandbox;
@@ -148,7 +179,11 @@ describe('the pure Node client (bin/warmcc-node), for machines without a C compi
     fs.mkdirSync(links);
     fs.symlinkSync(nodeClientBin, path.join(links, 'gcc'));
     const env = { ...sandbox.env, PATH: `${links}:${sandbox.env.PATH}` };
-    const link = spawnSync('gcc', ['src/area.c', 'src/main.c', '-x', 'c++', 'src/table.cpp', '-Iinclude', '-lstdc++', '-o', 'prog'], { cwd: sandbox.dir, env, encoding: 'utf8' });
+    const link = spawnSync('gcc', ['src/area.c', 'src/main.c', '-x', 'c++', 'src/table.cpp', '-Iinclude', '-lstdc++', '-o', 'prog'], {
+      cwd: sandbox.dir,
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(link.status, 0, link.stderr);
     assert.equal(runProgram(sandbox.dir), '4.0 2\n');
     const compile = spawnSync('gcc', ['-c', 'src/area.c', '-Iinclude', '-o', 'area.o'], { cwd: sandbox.dir, env, encoding: 'utf8' });

@@ -24,7 +24,17 @@ test('--version and --help', () => {
   assert.equal(sandbox.run(['-V']).stdout, version.stdout);
   const help = sandbox.run(['--help']);
   assert.equal(help.status, 0);
-  for (const option of ['--start-server', '--stop-server', '--show-stats', '--zero-stats', '--clear', '--show-config', '--socket-path', '--explain', '--stats-format']) {
+  for (const option of [
+    '--start-server',
+    '--stop-server',
+    '--show-stats',
+    '--zero-stats',
+    '--clear',
+    '--show-config',
+    '--socket-path',
+    '--explain',
+    '--stats-format',
+  ]) {
     assert.ok(help.stdout.includes(option), `help mentions ${option}`);
   }
   assert.equal(sandbox.run(['-h']).stdout, help.stdout);
@@ -176,7 +186,9 @@ test('--show-config shows the effective settings from the environment', () => {
   assert.equal(config.cacheSizeLimit, 500 * 1024 * 1024);
   // the codec new entries get here (the build copied the LZ4 binary), not the raw setting object
   assert.equal(config.compression, 'lz4');
-  const deflate = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '6' } }).stdout) as Record<string, unknown>;
+  const deflate = JSON.parse(
+    sandbox.run(['--show-config', '--stats-format', 'json'], { env: { WARMCC_COMPRESSION: 'deflate', WARMCC_COMPRESSION_LEVEL: '6' } }).stdout,
+  ) as Record<string, unknown>;
   assert.equal(deflate.compression, 'deflate level 6');
   const text = sandbox.run(['--show-config']).stdout;
   assert.ok(text.includes(path.basename(sandbox.socketPath)));

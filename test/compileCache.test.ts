@@ -17,11 +17,13 @@ const COMPILERS = [
 ];
 
 const SOURCES = {
-  'src/main.c': '#include "config.h"\n#include <stdio.h>\nint answer(void) { return VALUE * FACTOR; }\nint main(void) { printf("%d\\n", answer()); return 0; }\n',
+  'src/main.c':
+    '#include "config.h"\n#include <stdio.h>\nint answer(void) { return VALUE * FACTOR; }\nint main(void) { printf("%d\\n", answer()); return 0; }\n',
   'src/config.h': '#define VALUE 21\n',
   'src/warn.c': 'int f(int x) { int unused; return x; }\n',
   'src/broken.c': 'int f(void) { return missing_symbol; }\n',
-  'src/app.cpp': '#include <vector>\n#include <string>\nstd::string join(const std::vector<std::string>& v) { std::string r; for (auto& s : v) r += s; return r; }\n',
+  'src/app.cpp':
+    '#include <vector>\n#include <string>\nstd::string join(const std::vector<std::string>& v) { std::string r; for (auto& s : v) r += s; return r; }\n',
   'src/asm.S': '#define NUMBER 42\n.text\n.globl number\nnumber:\n  .long NUMBER\n',
 };
 
@@ -60,11 +62,15 @@ for (const compiler of COMPILERS) {
       assert.match(read(path.join(dir, 'obj/main.d')).toString(), /^obj\/main\.o: src\/main\.c src\/config\.h/);
     });
 
-    test('restored outputs get the modes the client\'s umask gives a real compile', () => {
+    test("restored outputs get the modes the client's umask gives a real compile", () => {
       const args = ['-c', 'src/main.c', '-o', 'obj/modes.o', '-DFACTOR=5', '-MD'];
       const run = (umask: string) => {
         for (const file of ['obj/modes.o', 'obj/modes.d']) fs.rmSync(path.join(dir, file), { force: true });
-        const result = spawnSync('sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', warmcc, compiler.c, ...args], { cwd: dir, env: sandbox.env, encoding: 'utf8' });
+        const result = spawnSync('sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', warmcc, compiler.c, ...args], {
+          cwd: dir,
+          env: sandbox.env,
+          encoding: 'utf8',
+        });
         assert.equal(result.status, 0, result.stderr);
         return ['obj/modes.o', 'obj/modes.d'].map((file) => fs.statSync(path.join(dir, file)).mode & 0o777);
       };
@@ -198,10 +204,10 @@ describe('WARMCC_COMPRESSION and WARMCC_COMPRESSION_LEVEL', { skip: missingTools
     !fs.existsSync(path.join(cacheDir, 'objects'))
       ? []
       : fs
-      .readdirSync(path.join(cacheDir, 'objects'), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name)))
-      .filter((bytes) => bytes.subarray(0, 4).toString() === 'WCE1');
+          .readdirSync(path.join(cacheDir, 'objects'), { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name)))
+          .filter((bytes) => bytes.subarray(0, 4).toString() === 'WCE1');
 
   const cases: { env: Record<string, string>; codec: number; what: string }[] = [
     { env: {}, codec: 3, what: 'default: LZ4, smaller than the object' },
@@ -218,9 +224,13 @@ describe('WARMCC_COMPRESSION and WARMCC_COMPRESSION_LEVEL', { skip: missingTools
         assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
         const object = fs.readFileSync(path.join(sandbox.dir, 'z.o'));
         // stored after the reply
-        const [stored] = await waitFor(() => entryFiles(sandbox.cacheDir).length > 0 && entryFiles(sandbox.cacheDir), { timeoutMs: 10_000, what: 'the entry to be stored' });
+        const [stored] = await waitFor(() => entryFiles(sandbox.cacheDir).length > 0 && entryFiles(sandbox.cacheDir), {
+          timeoutMs: 10_000,
+          what: 'the entry to be stored',
+        });
         assert.equal(stored!.readUInt8(6), codec, 'codec byte of the stored entry');
-        if (env.WARMCC_COMPRESSION_LEVEL === '0') assert.ok(stored!.length > object.length, `stored ${stored!.length} bytes for a ${object.length}-byte object`);
+        if (env.WARMCC_COMPRESSION_LEVEL === '0')
+          assert.ok(stored!.length > object.length, `stored ${stored!.length} bytes for a ${object.length}-byte object`);
         else assert.ok(stored!.length < object.length / 2, `compressed to ${stored!.length} bytes from ${object.length}`);
         fs.rmSync(path.join(sandbox.dir, 'z.o'));
         assert.equal(sandbox.run(['gcc', '-g', '-c', 'z.c', '-o', 'z.o']).status, 0);
@@ -238,7 +248,10 @@ describe('WARMCC_COMPRESSION and WARMCC_COMPRESSION_LEVEL', { skip: missingTools
   });
 
   test('a level outside 0-9 is refused by name', () => {
-    assert.throws(() => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_COMPRESSION_LEVEL: '11' }), /WARMCC_COMPRESSION_LEVEL: expected a deflate level from 0 \(none\) to 9, got '11'/);
+    assert.throws(
+      () => loadConfig({ WARMCC_DIR: '/nonexistent', WARMCC_COMPRESSION_LEVEL: '11' }),
+      /WARMCC_COMPRESSION_LEVEL: expected a deflate level from 0 \(none\) to 9, got '11'/,
+    );
     assert.deepEqual(loadConfig({ WARMCC_DIR: '/nonexistent' }).compression, { codec: 'lz4', level: 1 });
   });
 });

@@ -88,23 +88,37 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     const sourceRuns = newRuns.filter((line) => line.includes('main.c'));
     assert.equal(sourceRuns.length, 1, `one run on the source:\n${newRuns.join('\n')}`);
     assert.match(sourceRuns[0]!, / -MD -MF \S+\.d$/, 'the compile writes a temporary dependency list');
-    assert.ok(sourceRuns[0]!.includes(` -MF ${tmp}/`), 'in the server\'s temporary directory');
+    assert.ok(sourceRuns[0]!.includes(` -MF ${tmp}/`), "in the server's temporary directory");
     assert.ok(!newRuns.some((line) => / -E /.test(line) && line.includes('main.c')), `no preprocessor run on the source:\n${newRuns.join('\n')}`);
-    assert.deepEqual(fs.readdirSync(dir).filter((file) => file.endsWith('.d')), [], 'no .d appears in the user\'s directory');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((file) => file.endsWith('.d')),
+      [],
+      "no .d appears in the user's directory",
+    );
     assert.equal(program(), '7');
   });
 
   test('the next compile is a direct hit without any compiler run', async () => {
     // storing happens after the reply: wait for the manifest entry the miss records
-    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, { timeoutMs: 10_000, what: 'the manifest entry of the first compile', state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), counters: counters() }) });
+    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, {
+      timeoutMs: 10_000,
+      what: 'the manifest entry of the first compile',
+      state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), counters: counters() }),
+    });
     const runsBefore = runs().length;
     const before = counters();
     compile(['-Iinc', '-c', 'main.c', '-o', 'main.o']);
     assert.equal(counters().direct, before.direct + 1, 'a direct hit');
     assert.equal(program(), '7');
-    const later = runs().slice(runsBefore).filter((line) => line.includes('main.c'));
+    const later = runs()
+      .slice(runsBefore)
+      .filter((line) => line.includes('main.c'));
     assert.deepEqual(later, [], 'no compiler run on the source');
-    assert.deepEqual(fs.readdirSync(tmp).filter((file) => file.endsWith('.d')), [], 'no temporary dependency file is left');
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((file) => file.endsWith('.d')),
+      [],
+      'no temporary dependency file is left',
+    );
   });
 
   test('a changed header is a miss, then a hit; a shadowing header earlier in the path is a miss', () => {
@@ -129,14 +143,18 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     fs.rmSync(path.join(dir, 'cfg.h'));
   });
 
-  test('the user\'s own -MD file is part of the result and restored byte for byte', async () => {
+  test("the user's own -MD file is part of the result and restored byte for byte", async () => {
     const args = ['-Ilate', '-MD', '-MP', '-MF', 'deps/main.d', '-c', 'main.c', '-o', 'main.o'];
     fs.mkdirSync(path.join(dir, 'deps'), { recursive: true });
     const entriesBefore = manifestEntries(sandbox.cacheDir);
     compile(args);
     const original = fs.readFileSync(path.join(dir, 'deps/main.d'));
     assert.match(original.toString(), /^main\.o: main\.c .*late\/cfg\.h/s);
-    await waitFor(() => manifestEntries(sandbox.cacheDir) > entriesBefore, { timeoutMs: 10_000, what: 'the manifest entry of the -MD compile', state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), entriesBefore }) });
+    await waitFor(() => manifestEntries(sandbox.cacheDir) > entriesBefore, {
+      timeoutMs: 10_000,
+      what: 'the manifest entry of the -MD compile',
+      state: () => ({ manifestEntries: manifestEntries(sandbox.cacheDir), entriesBefore }),
+    });
     const hitsBefore = counters().hits;
     fs.rmSync(path.join(dir, 'deps/main.d'));
     compile(args);
@@ -150,7 +168,10 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     compile(['-Iinc', '-MMD', '-c', 'main.c', '-o', 'main.o']);
     const c = counters();
     assert.equal((c.skipped['depend mode: -MMD lists no system headers'] ?? 0) - (before.skipped['depend mode: -MMD lists no system headers'] ?? 0), 1);
-    assert.ok(runs().some((line) => / -E /.test(line) && line.includes('-MMD') === false && line.endsWith('main.c')), 'the preprocessor ran');
+    assert.ok(
+      runs().some((line) => / -E /.test(line) && line.includes('-MMD') === false && line.endsWith('main.c')),
+      'the preprocessor ran',
+    );
     assert.equal(program(), '17');
     fs.rmSync(path.join(dir, 'main.d'), { force: true });
   });
@@ -168,7 +189,8 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
   });
 
   test('.incbin (the assembler reads a file no dependency list names) is never served from the cache', () => {
-    const source = '__asm__(".section .rodata\\n.global blob\\nblob: .incbin \\"data.bin\\"\\n.text");\nextern const unsigned char blob[];\n#include <stdio.h>\nint main(void) { printf("%c\\n", blob[0]); return 0; }\n';
+    const source =
+      '__asm__(".section .rodata\\n.global blob\\nblob: .incbin \\"data.bin\\"\\n.text");\nextern const unsigned char blob[];\n#include <stdio.h>\nint main(void) { printf("%c\\n", blob[0]); return 0; }\n';
     writeFiles(dir, { 'blob.c': source, 'data.bin': '1' });
     age(dir, ['blob.c', 'data.bin']);
     const build = (): string => {
@@ -193,7 +215,10 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     const result = sandbox.run([compiler, '-c', 'broken.c', '-o', 'broken.o'], { cwd: dir });
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /undeclared/);
-    assert.deepEqual(fs.readdirSync(tmp).filter((file) => file.endsWith('.d')), []);
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((file) => file.endsWith('.d')),
+      [],
+    );
   });
 });
 
@@ -203,7 +228,10 @@ describe('depend mode with WARMCC_SLOPPINESS=system_headers', { skip: GCC ? fals
   before(() => {
     sandbox = createSandbox('dependsloppy', { WARMCC_DEPEND: '1', WARMCC_SLOPPINESS: 'system_headers' });
     dir = path.join(sandbox.dir, 'p');
-    writeFiles(dir, { 'inc/cfg.h': '#define VALUE 5\n', 'main.c': '#include <stdio.h>\n#include "cfg.h"\nint main(void) { printf("%d\\n", VALUE); return 0; }\n' });
+    writeFiles(dir, {
+      'inc/cfg.h': '#define VALUE 5\n',
+      'main.c': '#include <stdio.h>\n#include "cfg.h"\nint main(void) { printf("%d\\n", VALUE); return 0; }\n',
+    });
     age(dir, ['inc/cfg.h', 'main.c']);
   });
   after(() => sandbox.cleanup());
@@ -218,7 +246,11 @@ describe('depend mode with WARMCC_SLOPPINESS=system_headers', { skip: GCC ? fals
     let stats = sandbox.stats();
     assert.equal(stats.cacheMisses, 1);
     assert.equal(stats.directModeSkipped['depend mode: -MMD lists no system headers'] ?? 0, 0, 'not refused');
-    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, { timeoutMs: 10_000, what: 'the manifest entry of the -MMD compile', state: () => manifestEntries(sandbox.cacheDir) });
+    await waitFor(() => manifestEntries(sandbox.cacheDir) >= 1, {
+      timeoutMs: 10_000,
+      what: 'the manifest entry of the -MMD compile',
+      state: () => manifestEntries(sandbox.cacheDir),
+    });
     compile();
     stats = sandbox.stats();
     assert.equal(stats.directHits, 1, 'a direct hit from the -MMD list');

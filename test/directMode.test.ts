@@ -88,7 +88,14 @@ function counted(sandbox: WarmccSandbox, argv: string[], cwd: string, env: Recor
 }
 
 /** compiles expecting success and the given counter change */
-function expectCompile(sandbox: WarmccSandbox, argv: string[], cwd: string, expected: Counts, message: string, env: Record<string, string | undefined> = {}): void {
+function expectCompile(
+  sandbox: WarmccSandbox,
+  argv: string[],
+  cwd: string,
+  expected: Counts,
+  message: string,
+  env: Record<string, string | undefined> = {},
+): void {
   const { result, change } = counted(sandbox, argv, cwd, env);
   assert.equal(result.status, 0, `${message}: compile failed: ${result.stderr}`);
   assert.deepEqual(change, expected, message);
@@ -207,19 +214,32 @@ describe('direct mode (on by default)', { skip }, () => {
     },
     {
       name: 'nested quote include from a header in inc1 (its own directory, then -I order)',
-      files: { 'src/main.c': program('shadow-nested', '#include <top.h>'), 'inc1/top.h': '#include "cfg.h"\n', 'inc3/cfg.h': '#define CFG_VALUE 2\n', 'inc2/x.h': '\n' },
+      files: {
+        'src/main.c': program('shadow-nested', '#include <top.h>'),
+        'inc1/top.h': '#include "cfg.h"\n',
+        'inc3/cfg.h': '#define CFG_VALUE 2\n',
+        'inc2/x.h': '\n',
+      },
       args: ['-Iinc1', '-Iinc2', '-Iinc3'],
       shadow: 'inc2/cfg.h',
     },
     {
       name: 'nested quote include from a header in a subdirectory of an -I directory (its directory is searched first)',
-      files: { 'src/main.c': program('shadow-nested-sub', '#include <sub/top.h>'), 'inc1/sub/top.h': '#include "cfg.h"\n', 'inc2/cfg.h': '#define CFG_VALUE 2\n' },
+      files: {
+        'src/main.c': program('shadow-nested-sub', '#include <sub/top.h>'),
+        'inc1/sub/top.h': '#include "cfg.h"\n',
+        'inc2/cfg.h': '#define CFG_VALUE 2\n',
+      },
       args: ['-Iinc1', '-Iinc2'],
       shadow: 'inc1/sub/cfg.h',
     },
     {
       name: 'computed include (#include CFG_HEADER)',
-      files: { 'src/main.c': program('shadow-computed', '#define CFG_HEADER <cfg.h>\n#include CFG_HEADER'), 'inc2/cfg.h': '#define CFG_VALUE 2\n', 'inc1/x.h': '\n' },
+      files: {
+        'src/main.c': program('shadow-computed', '#define CFG_HEADER <cfg.h>\n#include CFG_HEADER'),
+        'inc2/cfg.h': '#define CFG_VALUE 2\n',
+        'inc1/x.h': '\n',
+      },
       args: ['-Iinc1', '-Iinc2'],
       shadow: 'inc1/cfg.h',
     },
@@ -242,7 +262,11 @@ describe('direct mode (on by default)', { skip }, () => {
       assert.equal(runObject(dir, 'obj/main.o'), '2');
 
       writeOld(dir, { [shadowCase.shadow]: '#define CFG_VALUE 1\n' }, 60);
-      const plain = spawnSync('gcc', ['-c', 'src/main.c', '-o', 'obj/plain.o', ...shadowCase.args], { cwd: dir, env: { ...process.env, ...shadowCase.env }, encoding: 'utf8' });
+      const plain = spawnSync('gcc', ['-c', 'src/main.c', '-o', 'obj/plain.o', ...shadowCase.args], {
+        cwd: dir,
+        env: { ...process.env, ...shadowCase.env },
+        encoding: 'utf8',
+      });
       assert.equal(plain.status, 0, plain.stderr);
       assert.equal(runObject(dir, 'obj/plain.o'), '1', `setup: gcc itself now uses ${shadowCase.shadow}`);
 
@@ -314,7 +338,7 @@ describe('direct mode (on by default)', { skip }, () => {
     assert.deepEqual(change, MISS, 'CPATH=inc1: miss');
   });
 
-  test('the include search path recorded for a manifest is the one of this compile\'s CPATH', () => {
+  test("the include search path recorded for a manifest is the one of this compile's CPATH", () => {
     const dir = project(sandbox, 'cpath-search');
     writeOld(dir, { 'src/main.c': program('cpath-search', '#include <cfg.h>'), 'inc1/x.h': '\n', 'inc2/cfg.h': '#define CFG_VALUE 2\n' }, 300);
     const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
@@ -364,15 +388,22 @@ describe('direct mode (on by default)', { skip }, () => {
     expectCompile(sandbox, ['clang', ...args], dir, DIRECT_HIT, 'clang again: direct hit');
   });
 
-  for (const [index, [where, macro]] of ([['source', '__TIME__'], ['header', '__DATE__'], ['header', '__TIMESTAMP__']] as const).entries()) {
+  for (const [index, [where, macro]] of (
+    [
+      ['source', '__TIME__'],
+      ['header', '__DATE__'],
+      ['header', '__TIMESTAMP__'],
+    ] as const
+  ).entries()) {
     test(`${macro} in the ${where} disables direct hits (preprocessor mode still works)`, () => {
       // the tag must not name the macro: the source would then contain it even in the header cases
       const tag = `time-${where}-${index}`;
       const dir = project(sandbox, tag);
       const use = `const char *when = ${macro};\n`;
-      const files: Record<string, string> = where === 'source'
-        ? { 'src/main.c': program(tag, `#include "cfg.h"\n${use}`), 'src/cfg.h': '#define CFG_VALUE 9\n' }
-        : { 'src/main.c': program(tag, '#include "cfg.h"'), 'src/cfg.h': `#define CFG_VALUE 9\n${use}` };
+      const files: Record<string, string> =
+        where === 'source'
+          ? { 'src/main.c': program(tag, `#include "cfg.h"\n${use}`), 'src/cfg.h': '#define CFG_VALUE 9\n' }
+          : { 'src/main.c': program(tag, '#include "cfg.h"'), 'src/cfg.h': `#define CFG_VALUE 9\n${use}` };
       writeOld(dir, files, 300);
       const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
       expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
@@ -442,7 +473,10 @@ describe('direct mode (on by default)', { skip }, () => {
     sandbox.run(argv, { cwd: dir }); // preprocessed hit, records a manifest
     sandbox.run(argv, { cwd: dir }); // direct hit
     const json = sandbox.stats();
-    assert.ok(json.directHits >= 1 && json.preprocessedHits >= 1, `both kinds of hits: ${JSON.stringify({ direct: json.directHits, preprocessed: json.preprocessedHits })}`);
+    assert.ok(
+      json.directHits >= 1 && json.preprocessedHits >= 1,
+      `both kinds of hits: ${JSON.stringify({ direct: json.directHits, preprocessed: json.preprocessedHits })}`,
+    );
     const text = sandbox.run(['-s']);
     assert.equal(text.status, 0, text.stderr);
     const direct = /^\s*cache hits?\b[^\n]*\bdirect\b[^\n]*?(\d+)\s*$/im.exec(text.stdout);

@@ -126,12 +126,19 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
   });
 
   test('a quote include in a system header (-isystem) resolved further on, then created next to that header: the new one is used', () => {
-    const dir = project('sysquote', { 'src/main.c': program('sysquote', '#include <sub/top.h>'), 'sys1/sub/top.h': '#include "cfg.h"\n', 'sys2/cfg.h': '#define CFG_VALUE 1\n' });
+    const dir = project('sysquote', {
+      'src/main.c': program('sysquote', '#include <sub/top.h>'),
+      'sys1/sub/top.h': '#include "cfg.h"\n',
+      'sys2/cfg.h': '#define CFG_VALUE 1\n',
+    });
     expectNoStaleHit(dir, ['-isystem', 'sys1', '-isystem', 'sys2'], () => writeOld(dir, { 'sys1/sub/cfg.h': '#define CFG_VALUE 2\n' }), '2');
   });
 
   test('#pragma GCC dependency with -Werror: a dependency newer than the source fails the compile, as with gcc', () => {
-    const dir = project('pragmadep', { 'src/main.c': `#pragma GCC dependency "dep.txt"\n${program('pragmadep', '#define CFG_VALUE 1')}`, 'src/dep.txt': 'x\n' });
+    const dir = project('pragmadep', {
+      'src/main.c': `#pragma GCC dependency "dep.txt"\n${program('pragmadep', '#define CFG_VALUE 1')}`,
+      'src/dep.txt': 'x\n',
+    });
     writeOld(dir, { 'src/dep.txt': 'x\n' }, 600); // older than the source
     compile(dir, ['-Werror']);
     compile(dir, ['-Werror']);
@@ -231,10 +238,18 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     before(() => {
       // holds before the compile step: after -E, before the compiler reads anything
       slowStart = path.join(sandbox.dir, 'slow-start-gcc');
-      fs.writeFileSync(slowStart, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexec gcc "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        slowStart,
+        `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexec gcc "$@"\n`,
+        { mode: 0o755 },
+      );
       // holds after the compile step: the compiler has read its inputs, the reply waits
       slowGcc = path.join(sandbox.dir, 'slow-gcc');
-      fs.writeFileSync(slowGcc, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\ngcc "$@"; status=$?\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexit $status\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        slowGcc,
+        `#!/bin/sh\nfor a in "$@"; do [ "$a" = "-E" ] && exec gcc "$@"; done\ngcc "$@"; status=$?\nfor a in "$@"; do [ "$a" = "-c" ] && { touch .gate-reached; ${gate}; }; done\nexit $status\n`,
+        { mode: 0o755 },
+      );
     });
 
     /** starts a warmcc compile with a gated compiler and waits until it holds at the gate;
@@ -247,7 +262,10 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
         return exit;
       };
       try {
-        await waitFor(() => fs.existsSync(path.join(dir, '.gate-reached')), { timeoutMs: 30_000, what: `${path.basename(compiler)} to reach its gate in ${dir}` });
+        await waitFor(() => fs.existsSync(path.join(dir, '.gate-reached')), {
+          timeoutMs: 30_000,
+          what: `${path.basename(compiler)} to reach its gate in ${dir}`,
+        });
       } catch (error) {
         await open();
         throw error;
@@ -259,12 +277,22 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
      *  not stored, because an input changed while it compiled (logged), or stored with a manifest
      *  entry recorded (a manifest lists a file under dir) or refused (counted with a reason). */
     const skippedTotal = (): number => Object.values(sandbox.stats().directModeSkipped).reduce((sum, count) => sum + count, 0);
-    const notStoredInLog = (dir: string): boolean => fs.existsSync(sandbox.logFile) && fs.readFileSync(sandbox.logFile, 'utf8').split('\n').some((line) => line.includes('not storing ') && line.includes(`${dir}/`) && line.endsWith(' changed while it compiled'));
+    const notStoredInLog = (dir: string): boolean =>
+      fs.existsSync(sandbox.logFile) &&
+      fs
+        .readFileSync(sandbox.logFile, 'utf8')
+        .split('\n')
+        .some((line) => line.includes('not storing ') && line.includes(`${dir}/`) && line.endsWith(' changed while it compiled'));
     async function recordingDecided(dir: string, skippedBefore: number): Promise<void> {
       await waitFor(() => notStoredInLog(dir) || manifestsOf(sandbox, dir).length > 0 || skippedTotal() > skippedBefore, {
         timeoutMs: 10_000,
         what: `the server to decide on what the compile in ${dir} read (not stored, or a manifest entry recorded or refused)`,
-        state: () => ({ manifests: manifestsOf(sandbox, dir), directModeSkipped: sandbox.stats().directModeSkipped, skippedBefore, log: fs.readFileSync(sandbox.logFile, 'utf8').trim().split('\n').slice(-3) }),
+        state: () => ({
+          manifests: manifestsOf(sandbox, dir),
+          directModeSkipped: sandbox.stats().directModeSkipped,
+          skippedBefore,
+          log: fs.readFileSync(sandbox.logFile, 'utf8').trim().split('\n').slice(-3),
+        }),
       });
     }
 
@@ -282,7 +310,11 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
     });
 
     test('a shadowing header created while the compile runs: the next compile uses it', async () => {
-      const dir = project('shadowduring', { 'src/main.c': program('shadowduring', '#include <cfg.h>'), 'inc2/cfg.h': '#define CFG_VALUE 1\n', 'inc1/x.h': '\n' });
+      const dir = project('shadowduring', {
+        'src/main.c': program('shadowduring', '#include <cfg.h>'),
+        'inc2/cfg.h': '#define CFG_VALUE 1\n',
+        'inc1/x.h': '\n',
+      });
       const args = ['-Iinc1', '-Iinc2'];
       const skippedBefore = skippedTotal();
       const open = await compileToGate(dir, args);
@@ -296,7 +328,7 @@ describe('direct mode: adversarial cases (WARMCC_DIRECT=1)', { skip }, () => {
       assert.equal(hits().direct, direct, 'not a direct hit');
     });
 
-    test('a header edited between preprocessing and compiling: its object is not stored under the old text\'s key', async () => {
+    test("a header edited between preprocessing and compiling: its object is not stored under the old text's key", async () => {
       const dir = project('editbetween', { 'src/main.c': program('editbetween', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 1\n' });
       const skippedBefore = skippedTotal();
       const open = await compileToGate(dir, [], slowStart); // preprocessed (with value 1); the compile step has not started

@@ -16,18 +16,20 @@ import { addManifestEntry, readManifest } from '../wrapper/direct/manifestStore'
 import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 
 test('line markers give every file read, resolved against the cwd, without pseudo-files', () => {
-  const preprocessed = Buffer.from([
-    '# 0 "src/a.c"',
-    '# 0 "<built-in>"',
-    '# 0 "<command-line>"',
-    '# 1 "/home/dev/p//"',
-    '# 1 "/usr/include/stdio.h" 1 3 4',
-    'int printf(const char *, ...);',
-    '# 2 "src/a.c" 2',
-    '# 1 "inc/with \\"quote\\".h" 1',
-    '#pragma once',
-    'int x; # 3 "not/a/marker.h"',
-  ].join('\n'));
+  const preprocessed = Buffer.from(
+    [
+      '# 0 "src/a.c"',
+      '# 0 "<built-in>"',
+      '# 0 "<command-line>"',
+      '# 1 "/home/dev/p//"',
+      '# 1 "/usr/include/stdio.h" 1 3 4',
+      'int printf(const char *, ...);',
+      '# 2 "src/a.c" 2',
+      '# 1 "inc/with \\"quote\\".h" 1',
+      '#pragma once',
+      'int x; # 3 "not/a/marker.h"',
+    ].join('\n'),
+  );
   assert.deepEqual(includedFiles(preprocessed, '/home/dev/p'), [
     { file: '/home/dev/p/src/a.c', system: false },
     { file: '/usr/include/stdio.h', system: true },
@@ -46,7 +48,11 @@ test('the search path comes from the -v listing: quote list, angle list, relativ
     ' /usr/include',
     'End of search list.',
   ].join('\n');
-  assert.deepEqual(parseSearchPath(stderr, '/p'), { quote: ['/p/quoted'], angle: ['/p/inc1', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/include'], missing: ['/nope'] });
+  assert.deepEqual(parseSearchPath(stderr, '/p'), {
+    quote: ['/p/quoted'],
+    angle: ['/p/inc1', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/include'],
+    missing: ['/nope'],
+  });
   assert.equal(parseSearchPath('#include <...> search starts here:\n /usr/include\n', '/p'), undefined, 'a listing without its end is not trusted');
 });
 
@@ -110,7 +116,10 @@ describe('manifests', () => {
 
   test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
     const { hasIncludeProbes } = await import('../wrapper/direct/fileHashCache');
-    assert.deepEqual(hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')), ['sys/single_threaded.h', 'opt.h']);
+    assert.deepEqual(
+      hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')),
+      ['sys/single_threaded.h', 'opt.h'],
+    );
     assert.equal(hasIncludeProbes(Buffer.from('#if __has_include(HEADER)\n#endif\n')), 'unparsable');
     assert.deepEqual(hasIncludeProbes(Buffer.from('int x;\n')), []);
     const prober = write('probe/a.c', '#if __has_include("opt.h")\n#include "opt.h"\n#endif\n');
@@ -133,8 +142,24 @@ describe('manifests', () => {
   const hash = (digit: string): string => digit.repeat(64);
   const twoEntries = {
     entries: [
-      { files: [['/p/src/a.c', hash('1')], ['/usr/include/stdio.h', hash('2')], ['/p/inc/x.h', hash('3')]] as [string, string][], absent: ['/p/src/x.h', '/p/inc/stdio.h', '/notyet'], resultKey: 'r2' },
-      { files: [['/p/src/a.c', hash('1')], ['/usr/include/stdio.h', hash('2')], ['/p/inc/x.h', hash('4')]] as [string, string][], absent: ['/p/inc/stdio.h', '/p/src/x.h'], resultKey: 'r1' },
+      {
+        files: [
+          ['/p/src/a.c', hash('1')],
+          ['/usr/include/stdio.h', hash('2')],
+          ['/p/inc/x.h', hash('3')],
+        ] as [string, string][],
+        absent: ['/p/src/x.h', '/p/inc/stdio.h', '/notyet'],
+        resultKey: 'r2',
+      },
+      {
+        files: [
+          ['/p/src/a.c', hash('1')],
+          ['/usr/include/stdio.h', hash('2')],
+          ['/p/inc/x.h', hash('4')],
+        ] as [string, string][],
+        absent: ['/p/inc/stdio.h', '/p/src/x.h'],
+        resultKey: 'r1',
+      },
     ],
   };
 
@@ -190,7 +215,16 @@ describe('decoded manifests kept in memory', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const manifestOf = (resultKey: string, header: string): Manifest => ({
-    entries: [{ files: [[`/p/src/a.c`, 'a'.repeat(64)], [header, 'b'.repeat(64)]], absent: ['/p/inc1/cfg.h', '/p/src/cfg.h'], resultKey }],
+    entries: [
+      {
+        files: [
+          [`/p/src/a.c`, 'a'.repeat(64)],
+          [header, 'b'.repeat(64)],
+        ],
+        absent: ['/p/inc1/cfg.h', '/p/src/cfg.h'],
+        resultKey,
+      },
+    ],
   });
 
   test('a manifest just stored is served by its bytes, not decoded again; other bytes on disk are decoded', async () => {
@@ -212,10 +246,22 @@ describe('decoded manifests kept in memory', () => {
   });
 
   test('entries resolved for a working directory under a base dir are resolved once per directory', () => {
-    const entries: Manifest['entries'] = [{ files: [['src/a.c', 'a'.repeat(64)], ['../shared/x.h', 'b'.repeat(64)]], absent: ['inc/x.h'], resultKey: 'r' }];
+    const entries: Manifest['entries'] = [
+      {
+        files: [
+          ['src/a.c', 'a'.repeat(64)],
+          ['../shared/x.h', 'b'.repeat(64)],
+        ],
+        absent: ['inc/x.h'],
+        resultKey: 'r',
+      },
+    ];
     const inFirst = relocation('/home/u/one/build', ['/home/u/one']);
     const resolved = resolvedEntries(inFirst, entries);
-    assert.deepEqual(resolved[0]!.files.map(([file]) => file), ['/home/u/one/build/src/a.c', '/home/u/one/shared/x.h']);
+    assert.deepEqual(
+      resolved[0]!.files.map(([file]) => file),
+      ['/home/u/one/build/src/a.c', '/home/u/one/shared/x.h'],
+    );
     assert.deepEqual(resolved[0]!.absent, ['/home/u/one/build/inc/x.h']);
     assert.equal(resolvedEntries(inFirst, entries), resolved, 'the same lists again (their split by directory is kept with them)');
     const inSecond = resolvedEntries(relocation('/home/u/two/build', ['/home/u/two']), entries);

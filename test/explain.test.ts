@@ -73,7 +73,11 @@ for (const mode of ['preprocessor', 'direct', 'depend'] as const) {
       for (const file of ['main.c', 'util.c']) {
         const entries = sandbox.stats().cacheEntries;
         compile(sandbox, dir, cc(file));
-        await waitFor(() => sandbox.stats().cacheEntries >= entries + (manifests ? 2 : 1), { timeoutMs: 10_000, what: `the result${manifests ? ' and manifest' : ''} of ${file} to be stored`, state: () => ({ cacheEntries: sandbox.stats().cacheEntries, before: entries }) });
+        await waitFor(() => sandbox.stats().cacheEntries >= entries + (manifests ? 2 : 1), {
+          timeoutMs: 10_000,
+          what: `the result${manifests ? ' and manifest' : ''} of ${file} to be stored`,
+          state: () => ({ cacheEntries: sandbox.stats().cacheEntries, before: entries }),
+        });
         compile(sandbox, dir, cc(file));
       }
       const stats = sandbox.stats();

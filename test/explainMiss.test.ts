@@ -32,7 +32,9 @@ function parts(overrides: Record<string, string | undefined> = {}): KeyParts {
 function directParts(overrides: Record<string, string | undefined> = {}): KeyParts {
   const { 'preprocessor args': cpp, 'cwd (direct)': cwd, 'env CPATH': cpath, ...common } = overrides;
   return [
-    ...parts(common).filter(([name]) => name !== 'preprocessed').map(([name, value]): [string, string] => (name === 'format' ? [name, 'warmcc-direct-1'] : [name, value])),
+    ...parts(common)
+      .filter(([name]) => name !== 'preprocessed')
+      .map(([name, value]): [string, string] => (name === 'format' ? [name, 'warmcc-direct-1'] : [name, value])),
     ['preprocessor args', cpp ?? '-O2\0-Wall\0-Iinc'],
     ['cwd (direct)', cwd ?? '/p'],
     ...(cpath !== undefined ? [['env CPATH', cpath] as [string, string]] : []),
@@ -54,7 +56,10 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
     preprocessorArgs: ['-O2', '-Wall', '-Iinc'],
     resultKey: 'k1',
     sourceHash: 's1',
-    includes: [['/p/inc/a.h', 'h1'], ['/usr/include/stdio.h', 'h2']],
+    includes: [
+      ['/p/inc/a.h', 'h1'],
+      ['/usr/include/stdio.h', 'h2'],
+    ],
     ...overrides,
   };
 }
@@ -119,7 +124,10 @@ describe('explainMiss', () => {
     const miss = record({
       resultKey: 'k2',
       keyParts: parts({ args: '-O2\0-Wall\0-g', 'env SOURCE_DATE_EPOCH': '5', cwd: '/p', language: 'c++' }),
-      includes: [['/p/inc/a.h', 'h9'], ['/p/inc/new.h', 'h3']],
+      includes: [
+        ['/p/inc/a.h', 'h9'],
+        ['/p/inc/new.h', 'h3'],
+      ],
     });
     const changes = explainMiss(SOURCE, [earlier, miss]).changes;
     const expected: Change[] = [
@@ -137,7 +145,7 @@ describe('explainMiss', () => {
     const text = formatExplanation(explainMiss(SOURCE, [earlier, miss]), 'a.c');
     for (const line of [
       'compiler changed: /usr/bin/gcc (gcc 12.2.0, binary bbbbbbbbbbbb) → /usr/bin/gcc (gcc 12.2.0, binary aaaaaaaaaaaa)',
-      'language changed: \'c\' → \'c++\'',
+      "language changed: 'c' → 'c++'",
       'argument added: -g',
       "environment variable SOURCE_DATE_EPOCH changed: unset → '5'",
       'working directory changed: /old → /p',
@@ -277,12 +285,18 @@ describe('journal file', () => {
     }
     journal.flush();
     const sizes = [file, rotatedJournalFile(file)].map((name) => fs.statSync(name).size);
-    assert.ok(sizes.every((size) => size <= limit / 2), `sizes ${sizes.join(', ')}`);
+    assert.ok(
+      sizes.every((size) => size <= limit / 2),
+      `sizes ${sizes.join(', ')}`,
+    );
     const records = readJournal(file);
     assert.equal(records.at(-1)?.source, '/p/f199.c');
     assert.ok(!records.some((r) => r.source === '/p/f0.c'), 'the oldest records were dropped');
     // every record read back whole: definitions are repeated in each file
-    assert.ok(records.every((r) => r.keyParts && r.includes), 'no record lost its definitions to rotation');
+    assert.ok(
+      records.every((r) => r.keyParts && r.includes),
+      'no record lost its definitions to rotation',
+    );
   });
 
   test("a source's records by its path, else by its real path (a build through a symlink)", () => {

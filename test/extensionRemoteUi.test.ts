@@ -62,10 +62,13 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
   });
 
   it('passes the setting to the server, and the panel shows the tier with the numbers the server reports', async () => {
-    const servers = await waitFor(() => {
-      const found = workbench.warmccServers();
-      return found.length > 0 && found;
-    }, { timeoutMs: 2 * UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' });
+    const servers = await waitFor(
+      () => {
+        const found = workbench.warmccServers();
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 2 * UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' },
+    );
     const server = servers[0]!;
     assert.equal(server.env.WARMCC_REMOTE, remoteUrl, 'the setting reaches the server as WARMCC_REMOTE');
     // preprocessor mode (warmcc.mode): one stored entry per object, no manifests beside them
@@ -76,10 +79,13 @@ describe('warmcc.remote in a real VS Code workbench, with a real Redis', { skip,
     assert.equal(make.status, 0, `make failed: ${make.stderr}`);
     const stats = () => statsFrom(spawnSync(warmccBin, STATS_JSON_ARGS, { env: buildEnv, encoding: 'utf8' }));
     // remote writes happen after the compiles answered
-    const s = await waitFor(() => {
-      const current = stats();
-      return current.tiers[1]?.writes === 2 && current;
-    }, { timeoutMs: UI_TIMEOUT_MS, what: 'both results written to Redis', state: () => stats().tiers });
+    const s = await waitFor(
+      () => {
+        const current = stats();
+        return current.tiers[1]?.writes === 2 && current;
+      },
+      { timeoutMs: UI_TIMEOUT_MS, what: 'both results written to Redis', state: () => stats().tiers },
+    );
     const remote = s.tiers[1]!;
     assert.equal(remote.name, `redis://***@127.0.0.1:${redis.port}/0`);
 

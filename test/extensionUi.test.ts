@@ -39,7 +39,10 @@ const skipReason = codeServerUnavailable();
 if (skipReason) process.stderr.write(`extensionUi.test.ts: skipped: ${skipReason}\n`);
 
 /** what the panel is compared with: a subset of `warmcc -s --stats-format json` */
-type Stats = Pick<StatsSnapshot, 'cacheHits' | 'cacheMisses' | 'directHits' | 'preprocessedHits' | 'compileRequests' | 'hitRate' | 'cacheEntries' | 'serverPid' | 'recent'>;
+type Stats = Pick<
+  StatsSnapshot,
+  'cacheHits' | 'cacheMisses' | 'directHits' | 'preprocessedHits' | 'compileRequests' | 'hitRate' | 'cacheEntries' | 'serverPid' | 'recent'
+>;
 
 /** extension/workspaceServer.ts windowSocketPath() (wrapper/contract/socketPath.ts) for a window on one folder, in this run's XDG_RUNTIME_DIR */
 function expectedWorkspaceSocket(folder: string, runtimeDir: string): string {
@@ -47,7 +50,6 @@ function expectedWorkspaceSocket(folder: string, runtimeDir: string): string {
   const identity = pathToFileURL(folder).href;
   return path.join(runtimeDir, 'warmcc', `ws-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}.sock`);
 }
-
 
 /** the little of a DOM row the page evaluation reads (the tests' tsconfig has no DOM types) */
 interface PanelRow {
@@ -102,10 +104,13 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
   });
 
   it("runs one server for the workspace, on the workspace's socket in the run's XDG_RUNTIME_DIR", async () => {
-    const servers = await waitFor(() => {
-      const found = workbench.warmccServers();
-      return found.length > 0 && found;
-    }, { timeoutMs: UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' });
+    const servers = await waitFor(
+      () => {
+        const found = workbench.warmccServers();
+        return found.length > 0 && found;
+      },
+      { timeoutMs: UI_TIMEOUT_MS, what: 'the extension to start its warmcc server' },
+    );
     assert.equal(servers.length, 1, `servers of this window: ${JSON.stringify(servers.map(({ pid, socket }) => ({ pid, socket })))}`);
     server = servers[0]!;
     assert.equal(path.resolve(server.script), path.join(repoRoot, 'dist', 'server.js'));
@@ -154,16 +159,28 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
 
     // the recent compiles: the server's list, newest first, each with its outcome
     const rows = tile('recent').locator('tbody tr');
-    const expectedRecent = s.recent.slice(-20).reverse().map((entry) => `${entry.file} ${entry.outcome}`);
-    const shownRecent = (): Promise<string[]> => rows.evaluateAll((trs: PanelRow[]) => trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`));
+    const expectedRecent = s.recent
+      .slice(-20)
+      .reverse()
+      .map((entry) => `${entry.file} ${entry.outcome}`);
+    const shownRecent = (): Promise<string[]> =>
+      rows.evaluateAll((trs: PanelRow[]) =>
+        trs.map((tr) => `${tr.querySelector('td.file')?.getAttribute('title') ?? ''} ${tr.querySelector('.pill')?.textContent ?? ''}`),
+      );
     let shown: string[] = [];
-    await waitFor(async () => {
-      shown = await shownRecent();
-      return JSON.stringify(shown) === JSON.stringify(expectedRecent);
-    }, { timeoutMs: UI_TIMEOUT_MS, what: `the recent compiles table to show ${JSON.stringify(expectedRecent)}`, state: () => shown, intervalMs: 200 });
+    await waitFor(
+      async () => {
+        shown = await shownRecent();
+        return JSON.stringify(shown) === JSON.stringify(expectedRecent);
+      },
+      { timeoutMs: UI_TIMEOUT_MS, what: `the recent compiles table to show ${JSON.stringify(expectedRecent)}`, state: () => shown, intervalMs: 200 },
+    );
     for (const file of ['main.c', 'greet.c']) {
       for (const outcome of ['hit', 'miss']) {
-        assert.ok(expectedRecent.some((row) => row.endsWith(`${file} ${outcome}`)), `a ${outcome} of ${file} in the recent compiles: ${JSON.stringify(expectedRecent)}`);
+        assert.ok(
+          expectedRecent.some((row) => row.endsWith(`${file} ${outcome}`)),
+          `a ${outcome} of ${file} in the recent compiles: ${JSON.stringify(expectedRecent)}`,
+        );
       }
     }
     await waitForText(tile('languages').locator('tbody tr').first(), /^c\s+2\s+2\s+50\.0%$/i, { what: 'the languages table' });

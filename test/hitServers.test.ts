@@ -43,7 +43,10 @@ function compile(sandbox: WarmccSandbox, name: string): void {
 }
 
 /** a started client, and a way to wait for it */
-function startClient(sandbox: WarmccSandbox, args: string[]): { done: () => boolean; result: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function startClient(
+  sandbox: WarmccSandbox,
+  args: string[],
+): { done: () => boolean; result: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(warmccBin, args, { cwd: sandbox.dir, env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -63,11 +66,14 @@ async function startWithHitServers(sandbox: WarmccSandbox, count: number): Promi
   assert.equal(sandbox.run(['--start-server']).status, 0);
   const server = await waitFor(() => sandbox.serverPid(), { timeoutMs: 10_000, what: 'the main server' });
   // serving: each hit server logs once it has the listening socket
-  await waitFor(() => {
-    const log = fs.existsSync(sandbox.logFile) ? fs.readFileSync(sandbox.logFile, 'utf8') : '';
-    const serving = [...log.matchAll(/hit server (\d+) serving/g)].length;
-    return serving >= count && sandbox.hitServerPids().length === count ? true : undefined;
-  }, { timeoutMs: 10_000, what: `${count} hit servers serving` });
+  await waitFor(
+    () => {
+      const log = fs.existsSync(sandbox.logFile) ? fs.readFileSync(sandbox.logFile, 'utf8') : '';
+      const serving = [...log.matchAll(/hit server (\d+) serving/g)].length;
+      return serving >= count && sandbox.hitServerPids().length === count ? true : undefined;
+    },
+    { timeoutMs: 10_000, what: `${count} hit servers serving` },
+  );
   return { server, hitServers: sandbox.hitServerPids() };
 }
 
@@ -105,16 +111,27 @@ describe('hit servers', { skip }, () => {
         assert.ok(own, `hit server ${pid} fd ${fd} -> ${link} is not its own\n${table}`);
       }
       const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      assert.deepEqual(environ.filter((entry) => entry.includes('--jobserver-')), [], 'no jobserver in a hit server environment');
+      assert.deepEqual(
+        environ.filter((entry) => entry.includes('--jobserver-')),
+        [],
+        'no jobserver in a hit server environment',
+      );
       assert.equal(sessionOf(pid), sessionOf(server), "in the main server's own session");
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       assert.ok(cmdline.includes('--initial-old-space-size=64'), `the server's V8 flags carry over: ${cmdline.join(' ')}`);
     }
-    assert.ok(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0').includes('--initial-old-space-size=64'), 'the launcher gave the main server its V8 flag');
+    assert.ok(
+      fs.readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0').includes('--initial-old-space-size=64'),
+      'the launcher gave the main server its V8 flag',
+    );
     const shown = JSON.parse(sandbox.run(['--show-config', '--stats-format', 'json']).stdout) as { hitServers: number };
     assert.equal(shown.hitServers, 2);
     const reported = sandbox.stats().hitServerPids;
-    assert.deepEqual([...reported].sort((a, b) => a - b), hitServers, 'the server reports the processes /proc shows');
+    assert.deepEqual(
+      [...reported].sort((a, b) => a - b),
+      hitServers,
+      'the server reports the processes /proc shows',
+    );
     assert.match(sandbox.run(['-s']).stdout, new RegExp(`hit servers ${reported.join(', ')}`));
   });
 
@@ -124,7 +141,8 @@ describe('hit servers', { skip }, () => {
     const cold = new Map(SOURCES.map((name) => [name, fs.readFileSync(path.join(sandbox.dir, `${name}.o`))]));
     // results and manifests are stored after the replies: wait for all of them
     const objects = path.join(sandbox.cacheDir, 'objects');
-    const stored = () => fs.readdirSync(objects, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.includes('.tmp-')).length;
+    const stored = () =>
+      fs.readdirSync(objects, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.includes('.tmp-')).length;
     await waitFor(() => (stored() >= 2 * SOURCES.length ? true : undefined), { timeoutMs: 10_000, what: 'entries and manifests stored' });
     for (const name of SOURCES) fs.rmSync(path.join(sandbox.dir, `${name}.o`));
 
@@ -132,12 +150,22 @@ describe('hit servers', { skip }, () => {
     let resumed = false;
     try {
       for (const name of SOURCES) {
-        const result = spawnSync(warmccBin, ['gcc', '-O2', '-c', `${name}.c`, '-o', `${name}.o`], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8', timeout: 20_000 });
+        const result = spawnSync(warmccBin, ['gcc', '-O2', '-c', `${name}.c`, '-o', `${name}.o`], {
+          cwd: sandbox.dir,
+          env: sandbox.env,
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
         assert.equal(result.status, 0, `${name}.c with the main server frozen: ${result.stderr}`);
         assert.deepEqual(fs.readFileSync(path.join(sandbox.dir, `${name}.o`)), cold.get(name), `${name}.o restored byte for byte`);
       }
       // not cacheable (a link): answered by a hit server too, the client compiles itself
-      const link = spawnSync(warmccBin, ['gcc', 'a.o', 'b.o', '-shared', '-o', 'libab.so'], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8', timeout: 20_000 });
+      const link = spawnSync(warmccBin, ['gcc', 'a.o', 'b.o', '-shared', '-o', 'libab.so'], {
+        cwd: sandbox.dir,
+        env: sandbox.env,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       assert.equal(link.status, 0, `a link with the main server frozen: ${link.stderr}`);
       assert.ok(fs.existsSync(path.join(sandbox.dir, 'libab.so')));
       // not hits: they need the main server
@@ -145,7 +173,12 @@ describe('hit servers', { skip }, () => {
       ageFiles(sandbox.dir);
       const mark = logText(sandbox).length;
       const miss = startClient(sandbox, ['gcc', '-O2', '-c', 'n.c', '-o', 'n.o']);
-      await waitForLogLine(sandbox, 'the miss handed over after its manifest lookup', mark, /hit server \d: handing n\.c over to the main server \(manifest miss\)/);
+      await waitForLogLine(
+        sandbox,
+        'the miss handed over after its manifest lookup',
+        mark,
+        /hit server \d: handing n\.c over to the main server \(manifest miss\)/,
+      );
       const rpc = startClient(sandbox, ['-s', '--stats-format', 'json']);
       await waitForLogLine(sandbox, 'warmcc -s relayed', mark, /hit server \d: relaying JSON-RPC connection \d+ to the main server/);
       assert.equal(miss.done(), false, 'the handed-over miss waits for the frozen main server');
@@ -162,10 +195,13 @@ describe('hit servers', { skip }, () => {
     }
 
     // the hit servers' calls were replayed by the main server's stats
-    const stats = await waitFor(() => {
-      const current = sandbox.stats();
-      return current.directHits === SOURCES.length ? current : undefined;
-    }, { timeoutMs: 5000, what: 'the hits counted' });
+    const stats = await waitFor(
+      () => {
+        const current = sandbox.stats();
+        return current.directHits === SOURCES.length ? current : undefined;
+      },
+      { timeoutMs: 5000, what: 'the hits counted' },
+    );
     assert.equal(stats.cacheHits, SOURCES.length);
     assert.equal(stats.cacheMisses, SOURCES.length + 1);
     // each request counted once: the main server did not prepare the handed-over miss again
@@ -179,7 +215,11 @@ describe('hit servers', { skip }, () => {
     assert.ok(hitFiles.length >= 1, `hit server journal files: ${fs.readdirSync(path.dirname(journalFile)).join(', ')}`);
     const records = readJournal(journalFile);
     assert.equal(records.filter((record) => record.outcome === 'hit' && record.via === 'direct').length, SOURCES.length);
-    assert.deepEqual(records.map((record) => record.at), [...records.map((record) => record.at)].sort((x, y) => x - y), 'merged oldest first');
+    assert.deepEqual(
+      records.map((record) => record.at),
+      [...records.map((record) => record.at)].sort((x, y) => x - y),
+      'merged oldest first',
+    );
 
     // explain reads them too: a.c's miss after a header change names the header
     fs.writeFileSync(path.join(sandbox.dir, 'h.h'), '#define SCALE 4\n');
@@ -256,10 +296,13 @@ describe('hit servers', { skip }, () => {
     assert.equal(before.length, 2);
     process.kill(before[0]!, 'SIGKILL');
     for (const name of SOURCES) compile(sandbox, name);
-    const after = await waitFor(() => {
-      const now = sandbox.hitServerPids();
-      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-    }, { timeoutMs: 10_000, what: 'a replacement hit server' });
+    const after = await waitFor(
+      () => {
+        const now = sandbox.hitServerPids();
+        return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+      },
+      { timeoutMs: 10_000, what: 'a replacement hit server' },
+    );
     assert.ok(after.includes(before[1]!), 'the other one was left alone');
     assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), new RegExp(`hit server \\d \\(pid ${before[0]}\\) exited \\(SIGKILL\\)`));
   });
@@ -305,10 +348,13 @@ describe('hit servers with a remote tier', { skip: skip || (redisBinary ? false 
   test("a hit server's local manifest miss is looked up again through the remote tiers by the main server: a direct hit from the remote", async () => {
     // machine A compiles; its result and manifest reach the remote
     compile(first, 'a');
-    await waitFor(() => {
-      const remote = first.stats().tiers.find((tier) => tier.name !== 'local disk');
-      return remote && remote.writes >= 2 ? true : undefined;
-    }, { timeoutMs: 10_000, what: 'the result and manifest written to the remote' });
+    await waitFor(
+      () => {
+        const remote = first.stats().tiers.find((tier) => tier.name !== 'local disk');
+        return remote && remote.writes >= 2 ? true : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the result and manifest written to the remote' },
+    );
     const cold = fs.readFileSync(path.join(first.dir, 'a.o'));
     fs.rmSync(path.join(first.dir, 'a.o'));
     first.stop();
@@ -318,7 +364,10 @@ describe('hit servers with a remote tier', { skip: skip || (redisBinary ? false 
     // runs out while the process is stopped would fail the lookup)
     makeProject(second);
     compile(second, 'b');
-    await waitFor(() => (second.stats().tiers.some((tier) => tier.name !== 'local disk' && tier.writes > 0) ? true : undefined), { timeoutMs: 10_000, what: "B's first remote write" });
+    await waitFor(() => (second.stats().tiers.some((tier) => tier.name !== 'local disk' && tier.writes > 0) ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "B's first remote write",
+    });
     const mark = logText(second).length;
     process.kill(server, 'SIGSTOP');
     let resumed = false;

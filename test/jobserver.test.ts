@@ -68,7 +68,10 @@ interface FileId {
 }
 
 function describeFds(links: Map<number, string>): string {
-  return [...links].sort((a, b) => a[0] - b[0]).map(([fd, link]) => `${fd} -> ${link}`).join('\n');
+  return [...links]
+    .sort((a, b) => a[0] - b[0])
+    .map(([fd, link]) => `${fd} -> ${link}`)
+    .join('\n');
 }
 
 const pipeInode = (link: string) => /^pipe:\[(\d+)\]$/.exec(link)?.[1];
@@ -82,7 +85,10 @@ function buildChannels(view: RecipeView): Set<string> {
 /** Fields of /proc/<pid>/stat after the command name (which may contain spaces and parens). */
 function parseStat(text: string): { pid: number; ppid: number; pgrp: number; session: number; ttyNr: number } {
   const pid = Number(text.slice(0, text.indexOf(' ')));
-  const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  const fields = text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
   // fields[0] is field 3 (state) of proc(5)
   return { pid, ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]), ttyNr: Number(fields[4]) };
 }
@@ -272,7 +278,8 @@ async function runBounded(command: string, args: string[], options: { cwd: strin
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`${command} ${args.join(' ')} hung: killed after ${BUILD_TIMEOUT_MS} ms and its output pipes are still held open by another process`)),
+      () =>
+        reject(new Error(`${command} ${args.join(' ')} hung: killed after ${BUILD_TIMEOUT_MS} ms and its output pipes are still held open by another process`)),
       BUILD_TIMEOUT_MS + 5_000,
     );
   });
@@ -302,7 +309,11 @@ function assertServedByServer(sandbox: WarmccSandbox, expected: number) {
 
 const pipeMakes: { label: string; make: MakeTool; args: string[] }[] = [
   // make < 4.4 only has the pipe style; make >= 4.4 needs --jobserver-style=pipe
-  { label: `system make${systemMake.version ? ` ${systemMake.version.join('.')}` : ''}`, make: systemMake, args: systemMake.version && atLeast44(systemMake.version) ? ['--jobserver-style=pipe'] : [] },
+  {
+    label: `system make${systemMake.version ? ` ${systemMake.version.join('.')}` : ''}`,
+    make: systemMake,
+    args: systemMake.version && atLeast44(systemMake.version) ? ['--jobserver-style=pipe'] : [],
+  },
   ...(make44.path ? [{ label: `make ${make44.version!.join('.')} --jobserver-style=pipe`, make: make44, args: ['--jobserver-style=pipe'] }] : []),
 ];
 
@@ -317,27 +328,35 @@ for (const { label, make, args } of pipeMakes) {
     after(() => sandbox.cleanup());
 
     const skip = !gcc ? 'gcc not installed' : !make.path ? `make not usable: ${make.problem}` : false;
-    test('make -j2 with + recipes finishes, and the server it auto-started holds none of its jobserver pipe fds, no jobserver variable, and runs in its own session', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
-      assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
-      const run = await runMake(sandbox, make.path!, dir, args);
-      assert.equal(run.timedOut, false, `make -j2 hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
-      assert.equal(run.code, 0, describeRun(run));
-      assertObjectsBuilt(dir);
+    test(
+      'make -j2 with + recipes finishes, and the server it auto-started holds none of its jobserver pipe fds, no jobserver variable, and runs in its own session',
+      { skip, timeout: TEST_TIMEOUT_MS },
+      async () => {
+        assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
+        const run = await runMake(sandbox, make.path!, dir, args);
+        assert.equal(run.timedOut, false, `make -j2 hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
+        assert.equal(run.code, 0, describeRun(run));
+        assertObjectsBuilt(dir);
 
-      const recipe = readRecipeView(dir);
-      const auth = /--jobserver-auth=(\d+),(\d+)/.exec(recipe.makeflags);
-      assert.ok(auth, `the recipe saw a pipe jobserver: MAKEFLAGS=${recipe.makeflags}`);
-      for (const fd of [Number(auth[1]), Number(auth[2])]) {
-        const link = recipe.fds.get(fd) ?? '(closed)';
-        assert.ok(pipeInode(link), `the + recipe inherited jobserver fd ${fd} as a pipe (got ${link}): the client really had it`);
-      }
+        const recipe = readRecipeView(dir);
+        const auth = /--jobserver-auth=(\d+),(\d+)/.exec(recipe.makeflags);
+        assert.ok(auth, `the recipe saw a pipe jobserver: MAKEFLAGS=${recipe.makeflags}`);
+        for (const fd of [Number(auth[1]), Number(auth[2])]) {
+          const link = recipe.fds.get(fd) ?? '(closed)';
+          assert.ok(pipeInode(link), `the + recipe inherited jobserver fd ${fd} as a pipe (got ${link}): the client really had it`);
+        }
 
-      const pid = sandbox.serverPid();
-      assert.ok(pid, 'the server auto-started by the build still runs');
-      await waitFor(() => sandbox.hitServerPids().length === 1, { timeoutMs: 10_000, what: 'the hit server the server forks (WARMCC_HIT_SERVERS=1)', state: () => sandbox.hitServerPids() });
-      assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
-      assertServedByServer(sandbox, OBJECTS.length);
-    });
+        const pid = sandbox.serverPid();
+        assert.ok(pid, 'the server auto-started by the build still runs');
+        await waitFor(() => sandbox.hitServerPids().length === 1, {
+          timeoutMs: 10_000,
+          what: 'the hit server the server forks (WARMCC_HIT_SERVERS=1)',
+          state: () => sandbox.hitServerPids(),
+        });
+        assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+        assertServedByServer(sandbox, OBJECTS.length);
+      },
+    );
   });
 }
 
@@ -379,35 +398,39 @@ for (const variant of ['closed', 'open'] as const) {
     });
     after(() => sandbox.cleanup());
 
-    test('the compile succeeds, make gets EOF and its 1 token back, and no process (the auto-started server included) keeps the fifo open', { skip: !gcc && 'gcc not installed', timeout: TEST_TIMEOUT_MS }, async () => {
-      assert.equal(sandbox.serverPid(), undefined, 'no server before the compile');
-      const run = await runBounded('bash', ['fifo-build.sh', variant], { cwd: dir, env: { ...sandbox.env, WARMCC: warmccBin } });
-      assert.equal(run.timedOut, false, `the emulated build hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
-      assert.equal(run.code, 0, describeRun(run));
-      assert.match(run.stdout, /^compile-exit=0$/m, describeRun(run));
-      assert.ok(fs.existsSync(path.join(dir, 'a.o')), 'a.o built');
-      assert.match(run.stdout, /^reader-exit=0$/m, `the reader saw EOF, not a timeout (124 = make would hang)\n${describeRun(run)}`);
-      assert.match(run.stdout, /^tokens=1$/m, `exactly the 1 token came back (fewer = a leaked token)\n${describeRun(run)}`);
-      assert.equal(fs.readFileSync(path.join(dir, 'tokens'), 'utf8'), '+');
+    test(
+      'the compile succeeds, make gets EOF and its 1 token back, and no process (the auto-started server included) keeps the fifo open',
+      { skip: !gcc && 'gcc not installed', timeout: TEST_TIMEOUT_MS },
+      async () => {
+        assert.equal(sandbox.serverPid(), undefined, 'no server before the compile');
+        const run = await runBounded('bash', ['fifo-build.sh', variant], { cwd: dir, env: { ...sandbox.env, WARMCC: warmccBin } });
+        assert.equal(run.timedOut, false, `the emulated build hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
+        assert.equal(run.code, 0, describeRun(run));
+        assert.match(run.stdout, /^compile-exit=0$/m, describeRun(run));
+        assert.ok(fs.existsSync(path.join(dir, 'a.o')), 'a.o built');
+        assert.match(run.stdout, /^reader-exit=0$/m, `the reader saw EOF, not a timeout (124 = make would hang)\n${describeRun(run)}`);
+        assert.match(run.stdout, /^tokens=1$/m, `exactly the 1 token came back (fewer = a leaked token)\n${describeRun(run)}`);
+        assert.equal(fs.readFileSync(path.join(dir, 'tokens'), 'utf8'), '+');
 
-      const fifo = path.join(fs.realpathSync(dir), 'F');
-      const fifoStat = fs.statSync(fifo);
-      assert.ok(fifoStat.isFIFO());
-      const pid = sandbox.serverPid();
-      assert.ok(pid, 'the compile auto-started a server that still runs');
-      // the fifo still exists, so its inode cannot belong to anything else
-      const fifoId = { dev: fifoStat.dev, ino: fifoStat.ino };
-      assert.deepEqual(holdersOf(fifo, fifoId, [pid]), [], 'the server holds no fd on the fifo');
-      assert.deepEqual(holdersOf(fifo, fifoId), [], 'no process holds the fifo open');
-      // the client's view: the fifo fds (variant open) and the stdout/stderr pipes to the test
-      const scriptView = readRecipeView(dir);
-      if (variant === 'open') {
-        assert.ok(scriptView.fifo, 'the probe recorded the fifo');
-        for (const fd of [3, 4]) assert.equal(scriptView.fds.get(fd), fifo, `the client inherited the fifo as fd ${fd}`);
-      }
-      assertCleanServers(sandbox, pid, { channels: buildChannels(scriptView), session: scriptView.stat.session, pgrp: scriptView.stat.pgrp });
-      assertServedByServer(sandbox, 1);
-    });
+        const fifo = path.join(fs.realpathSync(dir), 'F');
+        const fifoStat = fs.statSync(fifo);
+        assert.ok(fifoStat.isFIFO());
+        const pid = sandbox.serverPid();
+        assert.ok(pid, 'the compile auto-started a server that still runs');
+        // the fifo still exists, so its inode cannot belong to anything else
+        const fifoId = { dev: fifoStat.dev, ino: fifoStat.ino };
+        assert.deepEqual(holdersOf(fifo, fifoId, [pid]), [], 'the server holds no fd on the fifo');
+        assert.deepEqual(holdersOf(fifo, fifoId), [], 'no process holds the fifo open');
+        // the client's view: the fifo fds (variant open) and the stdout/stderr pipes to the test
+        const scriptView = readRecipeView(dir);
+        if (variant === 'open') {
+          assert.ok(scriptView.fifo, 'the probe recorded the fifo');
+          for (const fd of [3, 4]) assert.equal(scriptView.fds.get(fd), fifo, `the client inherited the fifo as fd ${fd}`);
+        }
+        assertCleanServers(sandbox, pid, { channels: buildChannels(scriptView), session: scriptView.stat.session, pgrp: scriptView.stat.pgrp });
+        assertServedByServer(sandbox, 1);
+      },
+    );
   });
 }
 
@@ -423,27 +446,31 @@ describe('fifo jobserver under real GNU make >= 4.4 (the sccache hang reproducer
   after(() => sandbox.cleanup());
 
   const skip = !gcc ? 'gcc not installed' : !make44.path && !make44.explicit ? MAKE44_SKIP : false;
-  test('make -j2 with no server running finishes with its tokens intact, and the auto-started server holds nothing of the GMfifo', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
-    // set explicitly but unusable: say so instead of skipping silently
-    assert.ok(make44.path, `WARMCC_TEST_MAKE44: ${make44.problem}`);
-    assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
-    const run = await runMake(sandbox, make44.path, dir);
-    assert.equal(run.timedOut, false, `make -j2 hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
-    assert.equal(run.code, 0, describeRun(run));
-    assert.doesNotMatch(run.stderr, /INTERNAL: Exiting with/, 'no jobserver token lost or gained');
-    assertObjectsBuilt(dir);
+  test(
+    'make -j2 with no server running finishes with its tokens intact, and the auto-started server holds nothing of the GMfifo',
+    { skip, timeout: TEST_TIMEOUT_MS },
+    async () => {
+      // set explicitly but unusable: say so instead of skipping silently
+      assert.ok(make44.path, `WARMCC_TEST_MAKE44: ${make44.problem}`);
+      assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
+      const run = await runMake(sandbox, make44.path, dir);
+      assert.equal(run.timedOut, false, `make -j2 hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.doesNotMatch(run.stderr, /INTERNAL: Exiting with/, 'no jobserver token lost or gained');
+      assertObjectsBuilt(dir);
 
-    const recipe = readRecipeView(dir);
-    assert.match(recipe.makeflags, /--jobserver-auth=fifo:\S+/, 'the recipes saw a fifo jobserver');
-    assert.ok(recipe.fifo, 'the probe recorded the fifo');
-    const pid = sandbox.serverPid();
-    assert.ok(pid, 'the server auto-started by the build still runs');
-    assert.deepEqual(holdersOf(recipe.fifo.path, recipe.fifo, [pid]), [], 'the server holds no fd on the GMfifo');
-    // make unlinked the fifo, so its inode may already be reused by another file: scan by name
-    assert.deepEqual(holdersOf(recipe.fifo.path), [], 'nothing holds the GMfifo after make exited');
-    assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
-    assertServedByServer(sandbox, OBJECTS.length);
-  });
+      const recipe = readRecipeView(dir);
+      assert.match(recipe.makeflags, /--jobserver-auth=fifo:\S+/, 'the recipes saw a fifo jobserver');
+      assert.ok(recipe.fifo, 'the probe recorded the fifo');
+      const pid = sandbox.serverPid();
+      assert.ok(pid, 'the server auto-started by the build still runs');
+      assert.deepEqual(holdersOf(recipe.fifo.path, recipe.fifo, [pid]), [], 'the server holds no fd on the GMfifo');
+      // make unlinked the fifo, so its inode may already be reused by another file: scan by name
+      assert.deepEqual(holdersOf(recipe.fifo.path), [], 'nothing holds the GMfifo after make exited');
+      assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+      assertServedByServer(sandbox, OBJECTS.length);
+    },
+  );
 });
 
 // ---------------------------------------------------------------- 4. make | cat
@@ -458,21 +485,29 @@ describe('a build piped into another program (make -j2 2>&1 | cat)', () => {
   after(() => sandbox.cleanup());
 
   const skip = !gcc ? 'gcc not installed' : !systemMake.path ? `make not usable: ${systemMake.problem}` : false;
-  test('finishes: the server it auto-started does not hold the pipe, and the compile warnings arrive through it', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
-    assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
-    const script = 'set -o pipefail; "$MAKE_PROGRAM" -j2 WARMCC="$WARMCC" 2>&1 | cat';
-    const run = await runBounded('bash', ['-c', script], { cwd: dir, env: { ...sandbox.env, MAKE_PROGRAM: systemMake.path, WARMCC: warmccBin } });
-    assert.equal(run.timedOut, false, `make | cat hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
-    assert.equal(run.code, 0, describeRun(run));
-    assertObjectsBuilt(dir);
-    assert.match(run.stdout, /a\.c:1:\d+: warning: unused variable 'unused_in_a' \[-Wunused-variable\]/, `the -Wall warning came through the pipe\n${describeRun(run)}`);
-    const pid = sandbox.serverPid();
-    assert.ok(pid, 'the server auto-started by the build still runs');
-    const recipe = readRecipeView(dir);
-    const outputPipe = recipe.fds.get(1) ?? '(closed)';
-    assert.ok(pipeInode(outputPipe), `the recipes wrote into the | cat pipe (fd 1 -> ${outputPipe})`);
-    assert.equal(recipe.fds.get(2), outputPipe, 'stderr too (2>&1)');
-    assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
-    assertServedByServer(sandbox, OBJECTS.length);
-  });
+  test(
+    'finishes: the server it auto-started does not hold the pipe, and the compile warnings arrive through it',
+    { skip, timeout: TEST_TIMEOUT_MS },
+    async () => {
+      assert.equal(sandbox.serverPid(), undefined, 'no server before the build');
+      const script = 'set -o pipefail; "$MAKE_PROGRAM" -j2 WARMCC="$WARMCC" 2>&1 | cat';
+      const run = await runBounded('bash', ['-c', script], { cwd: dir, env: { ...sandbox.env, MAKE_PROGRAM: systemMake.path, WARMCC: warmccBin } });
+      assert.equal(run.timedOut, false, `make | cat hung (killed after ${BUILD_TIMEOUT_MS} ms)\n${describeRun(run)}`);
+      assert.equal(run.code, 0, describeRun(run));
+      assertObjectsBuilt(dir);
+      assert.match(
+        run.stdout,
+        /a\.c:1:\d+: warning: unused variable 'unused_in_a' \[-Wunused-variable\]/,
+        `the -Wall warning came through the pipe\n${describeRun(run)}`,
+      );
+      const pid = sandbox.serverPid();
+      assert.ok(pid, 'the server auto-started by the build still runs');
+      const recipe = readRecipeView(dir);
+      const outputPipe = recipe.fds.get(1) ?? '(closed)';
+      assert.ok(pipeInode(outputPipe), `the recipes wrote into the | cat pipe (fd 1 -> ${outputPipe})`);
+      assert.equal(recipe.fds.get(2), outputPipe, 'stderr too (2>&1)');
+      assertCleanServers(sandbox, pid, { channels: buildChannels(recipe), session: recipe.stat.session, pgrp: recipe.stat.pgrp });
+      assertServedByServer(sandbox, OBJECTS.length);
+    },
+  );
 });

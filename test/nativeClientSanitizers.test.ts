@@ -35,7 +35,10 @@ function probe(cc: string, name: string, source: string, sanitizerOptions: strin
   fs.mkdirSync(logs, { recursive: true });
   const build = spawnSync(cc, [...SANITIZER_FLAGS, '-o', binary, file], { encoding: 'utf8' });
   if (build.status !== 0) return { failure: (build.stderr || build.error?.message || 'failed').trim().split('\n')[0]! };
-  const ran = spawnSync(binary, [], { env: { ...process.env, ASAN_OPTIONS: `${sanitizerOptions}:log_path=${logs}/asan`, UBSAN_OPTIONS: `log_path=${logs}/ubsan` }, encoding: 'utf8' });
+  const ran = spawnSync(binary, [], {
+    env: { ...process.env, ASAN_OPTIONS: `${sanitizerOptions}:log_path=${logs}/asan`, UBSAN_OPTIONS: `log_path=${logs}/ubsan` },
+    encoding: 'utf8',
+  });
   return { report: [...fs.readdirSync(logs).map((entry) => fs.readFileSync(path.join(logs, entry), 'utf8')), ran.stderr].join('\n') };
 }
 
@@ -51,12 +54,22 @@ function findSanitizerCompiler(): { cc: string; detectLeaks: boolean; leakNote: 
       continue;
     }
     // each sanitizer must really report (into its log_path file) before its silence means anything
-    const useAfterFree = probe(cc, 'use-after-free', '#include <stdlib.h>\nint main(void) { volatile char *p = malloc(8); free((void *)p); return p[0]; }\n', 'detect_leaks=0');
+    const useAfterFree = probe(
+      cc,
+      'use-after-free',
+      '#include <stdlib.h>\nint main(void) { volatile char *p = malloc(8); free((void *)p); return p[0]; }\n',
+      'detect_leaks=0',
+    );
     if ('failure' in useAfterFree) {
       tried.push(`${cc}: ${useAfterFree.failure}`);
       continue;
     }
-    const overflow = probe(cc, 'signed-overflow', 'int main(int argc, char **argv) { (void)argv; volatile int big = 2147483647; volatile int sum = big + argc; return sum & 0; }\n', 'detect_leaks=0');
+    const overflow = probe(
+      cc,
+      'signed-overflow',
+      'int main(int argc, char **argv) { (void)argv; volatile int big = 2147483647; volatile int sum = big + argc; return sum & 0; }\n',
+      'detect_leaks=0',
+    );
     const unreported = [
       useAfterFree.report.includes('heap-use-after-free') ? '' : 'AddressSanitizer missed a use after free',
       'report' in overflow && overflow.report.includes('signed integer overflow') ? '' : 'UndefinedBehaviorSanitizer missed a signed overflow',
@@ -67,7 +80,8 @@ function findSanitizerCompiler(): { cc: string; detectLeaks: boolean; leakNote: 
     }
     const leak = probe(cc, 'leak', '#include <stdlib.h>\nvoid *volatile kept;\nint main(void) { kept = malloc(33); kept = 0; return 0; }\n', 'detect_leaks=1');
     if ('report' in leak && leak.report.includes('detected memory leaks')) return { cc, detectLeaks: true, leakNote: '' };
-    const why = 'failure' in leak ? leak.failure : leak.report.split('\n').find((line) => line.includes('LeakSanitizer')) ?? 'no report for a deliberate leak';
+    const why =
+      'failure' in leak ? leak.failure : (leak.report.split('\n').find((line) => line.includes('LeakSanitizer')) ?? 'no report for a deliberate leak');
     return { cc, detectLeaks: false, leakNote: `LeakSanitizer does not work here (${why.trim()}); leak checking off` };
   }
   return { skip: `no C compiler here builds with ${SANITIZER_FLAGS.slice(0, 3).join(' ')} (${tried.join('; ')})` };
@@ -93,7 +107,19 @@ before(() => {
   fs.mkdirSync(path.join(binDir, 'masq'), { recursive: true });
   fs.symlinkSync(path.join(repoRoot, 'dist'), path.join(sandbox.dir, 'san', 'dist'));
   client = path.join(binDir, 'warmcc');
-  const build = spawnSync(sanitizer.cc, [...SANITIZER_FLAGS, '-Wall', '-Wextra', `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', client, path.join(repoRoot, 'wrapper/client/warmcc.c')], { encoding: 'utf8' });
+  const build = spawnSync(
+    sanitizer.cc,
+    [
+      ...SANITIZER_FLAGS,
+      '-Wall',
+      '-Wextra',
+      `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`,
+      '-o',
+      client,
+      path.join(repoRoot, 'wrapper/client/warmcc.c'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(build.status, 0, `building the sanitized client with ${sanitizer.cc}: ${build.stderr}`);
   masqGcc = path.join(binDir, 'masq', 'gcc');
   fs.symlinkSync('../warmcc', masqGcc);
@@ -197,7 +223,9 @@ test('no server to be had: the client compiles by itself', { skip }, () => {
   assert.ok(fs.existsSync(path.join(sandbox.dir, 'dead', 's.sock.failed')), 'the failed start is remembered');
   // a socket directory that cannot exist (its parent is a file): compiles at once
   fs.writeFileSync(path.join(sandbox.dir, 'plain-file'), '');
-  const unreachable = run(['gcc', '-c', 'warns.c', '-o', 'warns.o'], 'an unreachable socket', { env: { WARMCC_SOCKET: path.join(sandbox.dir, 'plain-file', 's.sock') } });
+  const unreachable = run(['gcc', '-c', 'warns.c', '-o', 'warns.o'], 'an unreachable socket', {
+    env: { WARMCC_SOCKET: path.join(sandbox.dir, 'plain-file', 's.sock') },
+  });
   assert.equal(unreachable.status, 0, unreachable.stderr);
   const refused = run(['--start-server'], '--start-server without node', { env: noServer });
   assert.equal(refused.status, 1);

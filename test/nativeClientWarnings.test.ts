@@ -26,7 +26,21 @@ for (const cc of ['gcc', 'clang']) {
   test(`the native client has no warning under ${cc} -O2 -Wall -Wextra and the strict flags`, { skip }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-warn-'));
     try {
-      const result = spawnSync(cc, ['-O2', '-Wall', '-Wextra', ...strictFlagsOfTheBuild(), '-DWARMCC_DEFAULT_NODE="/usr/bin/node"', '-c', '-o', path.join(out, 'warmcc.o'), path.join(repoRoot, 'wrapper', 'client', 'warmcc.c')], { encoding: 'utf8' });
+      const result = spawnSync(
+        cc,
+        [
+          '-O2',
+          '-Wall',
+          '-Wextra',
+          ...strictFlagsOfTheBuild(),
+          '-DWARMCC_DEFAULT_NODE="/usr/bin/node"',
+          '-c',
+          '-o',
+          path.join(out, 'warmcc.o'),
+          path.join(repoRoot, 'wrapper', 'client', 'warmcc.c'),
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(result.status, 0, `${cc} rejected wrapper/client/warmcc.c:\n${result.stderr}`);
       assert.equal(result.stderr, '', `${cc} said something about wrapper/client/warmcc.c`);
     } finally {

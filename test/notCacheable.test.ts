@@ -39,7 +39,12 @@ interface Case {
 const cases: Case[] = [
   { name: 'linking (no -c)', args: ['gcc', 'a.c', 'b.c', 'main.c', '-o', 'prog'], reason: 'no -c (linking or other)' },
   { name: 'preprocess only (-E)', args: ['gcc', '-E', 'a.c'], reason: 'preprocess only (-E)', check: (out) => assert.match(out, /int a\(void\)/) },
-  { name: 'dependencies only (-M)', args: ['gcc', '-M', 'a.c'], reason: 'dependencies only (-M/-MM without -MD/-MMD)', check: (out) => assert.match(out, /^a\.o: a\.c/) },
+  {
+    name: 'dependencies only (-M)',
+    args: ['gcc', '-M', 'a.c'],
+    reason: 'dependencies only (-M/-MM without -MD/-MMD)',
+    check: (out) => assert.match(out, /^a\.o: a\.c/),
+  },
   { name: 'several input files', args: ['gcc', '-c', 'a.c', 'b.c'], reason: 'multiple input files' },
   { name: 'input from stdin', args: ['gcc', '-x', 'c', '-c', '-', '-o', 'stdin.o'], reason: 'input from stdin', input: 'int s(void) { return 3; }\n' },
   { name: '-save-temps', args: ['gcc', '-c', 'a.c', '-o', 'st.o', '-save-temps'], reason: '-save-temps' },

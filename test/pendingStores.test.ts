@@ -17,15 +17,22 @@ import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 import type { CacheStorage } from '../wrapper/storage/storage';
 import { which, writeFiles } from './support/warmccEnv';
 
-
 describe('PendingStores', () => {
   test('settled() waits for every store of that source, whatever their outcome, and forgets them after', async () => {
     const tracked: Promise<unknown>[] = [];
     const stores = new PendingStores((work) => tracked.push(work));
     assert.equal(stores.settled('/a.c'), undefined, 'nothing pending');
     let finished = 0;
-    stores.add('/a.c', settle(30).then(() => finished++));
-    stores.add('/a.c', settle(60).then(() => Promise.reject(new Error('disk full'))).finally(() => finished++));
+    stores.add(
+      '/a.c',
+      settle(30).then(() => finished++),
+    );
+    stores.add(
+      '/a.c',
+      settle(60)
+        .then(() => Promise.reject(new Error('disk full')))
+        .finally(() => finished++),
+    );
     stores.add('/b.c', settle(500));
     assert.equal(tracked.length, 3, 'shutdown is told about every store');
     await stores.settled('/a.c');

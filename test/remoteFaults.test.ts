@@ -9,7 +9,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { clean, machine, OBJECT_COUNT, projectFiles, settle, type Machine } from './support/remoteMachine';
-import { missingMessage, nginxBinary, redisBinary, startDelayProxy, startNginxDav, startRedis, type DelayProxy, type RunningServer } from './support/remoteServers';
+import {
+  missingMessage,
+  nginxBinary,
+  redisBinary,
+  startDelayProxy,
+  startNginxDav,
+  startRedis,
+  type DelayProxy,
+  type RunningServer,
+} from './support/remoteServers';
 import { waitFor } from './support/poll';
 import { unwrapRemoteEntry } from '../wrapper/storage/remoteEnvelope';
 
@@ -238,7 +247,10 @@ describe('credentials', { skip: noRedis }, () => {
     await redis?.stop();
   });
 
-  for (const [title, password] of [['a correct password', secret], ['a wrong password', 'Wr0ng-pw-guess']] as const) {
+  for (const [title, password] of [
+    ['a correct password', secret],
+    ['a wrong password', 'Wr0ng-pw-guess'],
+  ] as const) {
     test(`with ${title}, never appear in -s, JSON stats, --show-config, the server log or the stats file`, async () => {
       const m = machine(password === secret ? 'credOk' : 'credBad', redis.url.replace('redis://', `redis://:${password}@`));
       machines.push(m);

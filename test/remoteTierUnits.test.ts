@@ -26,8 +26,14 @@ const KEY = 'ab'.repeat(32);
 
 describe('WARMCC_REMOTE parsing', () => {
   test('several URLs in order, with attributes after |', () => {
-    const specs = parseRemoteList('redis://cache:6380/2|ttl=3600|prefix=team  s3://bucket/ci|region=eu-west-1\nhttp://h/c|read-only|layout=bazel memcached://m|max-chunks=4', 'WARMCC_REMOTE');
-    assert.deepEqual(specs.map((spec) => spec.kind), ['redis', 's3', 'http', 'memcached']);
+    const specs = parseRemoteList(
+      'redis://cache:6380/2|ttl=3600|prefix=team  s3://bucket/ci|region=eu-west-1\nhttp://h/c|read-only|layout=bazel memcached://m|max-chunks=4',
+      'WARMCC_REMOTE',
+    );
+    assert.deepEqual(
+      specs.map((spec) => spec.kind),
+      ['redis', 's3', 'http', 'memcached'],
+    );
     assert.equal(specs[0]!.ttlSeconds, 3600);
     assert.equal(specs[0]!.prefix, 'team');
     assert.equal(specs[1]!.prefix, 'ci', 'the S3 path is the key prefix');
@@ -39,7 +45,10 @@ describe('WARMCC_REMOTE parsing', () => {
   });
 
   test('bad input gets a message naming the setting, the URL (masked) and the problem', () => {
-    assert.throws(() => parseRemoteSpec('ftp://u:hunter22@h/x', 'WARMCC_REMOTE'), (error: Error) => /WARMCC_REMOTE: unsupported scheme 'ftp:'/.test(error.message) && !error.message.includes('hunter22'));
+    assert.throws(
+      () => parseRemoteSpec('ftp://u:hunter22@h/x', 'WARMCC_REMOTE'),
+      (error: Error) => /WARMCC_REMOTE: unsupported scheme 'ftp:'/.test(error.message) && !error.message.includes('hunter22'),
+    );
     assert.throws(() => parseRemoteSpec('redis://h|readonly', 'WARMCC_REMOTE'), /unknown attribute 'readonly'.*known: read-only/);
     assert.throws(() => parseRemoteSpec('redis://h|timeout=fast', 'WARMCC_REMOTE'), /timeout expects a whole number/);
     assert.throws(() => parseRemoteSpec('redis://h|layout=flat', 'WARMCC_REMOTE'), /layout applies to http/);
@@ -50,7 +59,10 @@ describe('WARMCC_REMOTE parsing', () => {
 
   test('the same server twice (two prefixes) gets two names, so its stats stay apart', () => {
     const specs = parseRemoteList('redis://h/0|prefix=a redis://h/0|prefix=b', 'WARMCC_REMOTE');
-    assert.deepEqual(specs.map((spec) => spec.display), ['redis://h/0', 'redis://h/0 #2']);
+    assert.deepEqual(
+      specs.map((spec) => spec.display),
+      ['redis://h/0', 'redis://h/0 #2'],
+    );
   });
 
   test('credentials are masked in the display name and scrubbed from messages', () => {
@@ -130,52 +142,56 @@ function recorder(): { tiers: Record<string, TierCounters>; tier(name: string, u
   return { tiers, tier: (name, update) => update((tiers[name] ??= zeroTierCounters())) };
 }
 
-describe('memcached item size (real memcached, its default 1 MiB items)', { skip: memcachedBinary ? undefined : missingMessage('memcached', 'memcached') }, () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await startMemcached('1m');
-  });
-  after(async () => server?.stop());
+describe(
+  'memcached item size (real memcached, its default 1 MiB items)',
+  { skip: memcachedBinary ? undefined : missingMessage('memcached', 'memcached') },
+  () => {
+    let server: RunningServer;
+    before(async () => {
+      server = await startMemcached('1m');
+    });
+    after(async () => server?.stop());
 
-  test('values over the item size are split into chunks and read back whole', async () => {
-    const spec = parseRemoteSpec(server.url, 'X');
-    const storage = new MemcachedStorage(spec);
-    const value = randomBytes(2500 * 1024);
-    const raw = memjs.Client.create(`127.0.0.1:${server.port}`, { retries: 0, logger: { log: () => {} } });
-    try {
-      await assert.rejects(raw.set('plain', value, {}), 'memcached itself refuses the value whole');
-      await storage.put(KEY, value);
-      const index = (await raw.get(`warmcc:${KEY}`)).value!;
-      assert.ok(index.length < 64, 'the key holds a small index');
-      assert.deepEqual(await storage.get(KEY), value);
-      const small = randomBytes(1000);
-      await storage.put(KEY, small);
-      assert.deepEqual(await storage.get(KEY), small, 'a smaller value replaces the chunked one');
-    } finally {
-      raw.close();
+    test('values over the item size are split into chunks and read back whole', async () => {
+      const spec = parseRemoteSpec(server.url, 'X');
+      const storage = new MemcachedStorage(spec);
+      const value = randomBytes(2500 * 1024);
+      const raw = memjs.Client.create(`127.0.0.1:${server.port}`, { retries: 0, logger: { log: () => {} } });
+      try {
+        await assert.rejects(raw.set('plain', value, {}), 'memcached itself refuses the value whole');
+        await storage.put(KEY, value);
+        const index = (await raw.get(`warmcc:${KEY}`)).value!;
+        assert.ok(index.length < 64, 'the key holds a small index');
+        assert.deepEqual(await storage.get(KEY), value);
+        const small = randomBytes(1000);
+        await storage.put(KEY, small);
+        assert.deepEqual(await storage.get(KEY), small, 'a smaller value replaces the chunked one');
+      } finally {
+        raw.close();
+        await storage.close();
+      }
+    });
+
+    test('values needing more than max-chunks items are skipped with a counted reason', async () => {
+      const spec = parseRemoteSpec(`${server.url}|max-chunks=2`, 'X');
+      const storage = new MemcachedStorage(spec);
+      await assert.rejects(storage.put(KEY, randomBytes(2500 * 1024)), (error) => isWriteSkipped(error));
       await storage.close();
-    }
-  });
 
-  test('values needing more than max-chunks items are skipped with a counted reason', async () => {
-    const spec = parseRemoteSpec(`${server.url}|max-chunks=2`, 'X');
-    const storage = new MemcachedStorage(spec);
-    await assert.rejects(storage.put(KEY, randomBytes(2500 * 1024)), (error) => isWriteSkipped(error));
-    await storage.close();
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-memtier-'));
-    const stats = recorder();
-    const pending: Promise<unknown>[] = [];
-    const tiered = new TieredStorage(new LocalDiskStorage(dir, 1e9), [spec], { recorder: stats, log: () => {}, track: (work) => pending.push(work) });
-    await tiered.put(KEY, randomBytes(2500 * 1024));
-    await Promise.all(pending);
-    await tiered.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-    assert.deepEqual(stats.tiers[spec.display]!.writesSkipped, { 'larger than 2 memcached items': 1 });
-    assert.equal(stats.tiers[spec.display]!.errors, 0, 'a skip is not an error');
-    assert.equal(stats.tiers['local disk']!.writes, 1, 'the local tier has it');
-  });
-});
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-memtier-'));
+      const stats = recorder();
+      const pending: Promise<unknown>[] = [];
+      const tiered = new TieredStorage(new LocalDiskStorage(dir, 1e9), [spec], { recorder: stats, log: () => {}, track: (work) => pending.push(work) });
+      await tiered.put(KEY, randomBytes(2500 * 1024));
+      await Promise.all(pending);
+      await tiered.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.deepEqual(stats.tiers[spec.display]!.writesSkipped, { 'larger than 2 memcached items': 1 });
+      assert.equal(stats.tiers[spec.display]!.errors, 0, 'a skip is not an error');
+      assert.equal(stats.tiers['local disk']!.writes, 1, 'the local tier has it');
+    });
+  },
+);
 
 describe('write-back into earlier tiers (two real Redis servers)', { skip: redisBinary ? undefined : missingMessage('redis-server', 'redis-server') }, () => {
   let first: RunningServer;
@@ -239,7 +255,13 @@ describe('remote writes behind a slow Redis (delay proxy)', { skip: redisBinary 
     const spec = parseRemoteSpec(`redis://127.0.0.1:${proxy.port}/0|connect-timeout=5000|timeout=10000`, 'X');
     const stats = recorder();
     const pending: Promise<unknown>[] = [];
-    const tiered = new TieredStorage(new LocalDiskStorage(dir, 1e9), [spec], { recorder: stats, log: () => {}, track: (work) => pending.push(work), maxWritesInFlight: 2, maxQueuedBytes: 250_000 });
+    const tiered = new TieredStorage(new LocalDiskStorage(dir, 1e9), [spec], {
+      recorder: stats,
+      log: () => {},
+      track: (work) => pending.push(work),
+      maxWritesInFlight: 2,
+      maxQueuedBytes: 250_000,
+    });
     try {
       const keys = Array.from({ length: 10 }, (_, n) => n.toString(16).padStart(64, '0'));
       for (const key of keys) await tiered.put(key, randomBytes(100_000));
@@ -266,14 +288,27 @@ describe('warmcc.conf', () => {
     try {
       const file = path.join(dir, 'warmcc.conf');
       fs.writeFileSync(file, '# team cache\ncache_size = 2G\nremote = redis://cache:6379/0\n  remote = http://h/c|read-only  \nlog_level=debug\n');
-      assert.deepEqual(readConfigFile(file), { WARMCC_CACHE_SIZE: '2G', WARMCC_REMOTE: 'redis://cache:6379/0 http://h/c|read-only', WARMCC_LOG_LEVEL: 'debug' });
+      assert.deepEqual(readConfigFile(file), {
+        WARMCC_CACHE_SIZE: '2G',
+        WARMCC_REMOTE: 'redis://cache:6379/0 http://h/c|read-only',
+        WARMCC_LOG_LEVEL: 'debug',
+      });
       const config = loadConfig({ WARMCC_DIR: dir, WARMCC_LOG_LEVEL: 'error' });
       assert.equal(config.cacheSizeLimit, 2 * 1024 ** 3);
       assert.equal(config.logLevel, 'error', 'the environment wins');
-      assert.deepEqual(config.remotes.map((r) => [r.display, r.readOnly]), [['redis://cache:6379/0', false], ['http://h/c', true]]);
-      assert.deepEqual(loadConfig({ WARMCC_DIR: dir, WARMCC_REMOTE: '' }).remotes, [], 'an empty WARMCC_REMOTE turns the file\'s tiers off');
+      assert.deepEqual(
+        config.remotes.map((r) => [r.display, r.readOnly]),
+        [
+          ['redis://cache:6379/0', false],
+          ['http://h/c', true],
+        ],
+      );
+      assert.deepEqual(loadConfig({ WARMCC_DIR: dir, WARMCC_REMOTE: '' }).remotes, [], "an empty WARMCC_REMOTE turns the file's tiers off");
       fs.writeFileSync(file, 'cache_size = 1G\nsocket = /tmp/x\n');
-      assert.throws(() => loadConfig({ WARMCC_DIR: dir }), (error: Error) => error.message.startsWith(`${file}:2: unknown setting 'socket'`));
+      assert.throws(
+        () => loadConfig({ WARMCC_DIR: dir }),
+        (error: Error) => error.message.startsWith(`${file}:2: unknown setting 'socket'`),
+      );
       fs.writeFileSync(file, 'remote\n');
       assert.throws(() => readConfigFile(file), /warmcc\.conf:1: expected 'key = value'/);
       assert.deepEqual(readConfigFile(path.join(dir, 'absent.conf')), {});

@@ -174,7 +174,7 @@ describe('remote tiers from $WARMCC_DIR/warmcc.conf', { skip: noRedis }, () => {
   });
   after(async () => server?.stop());
 
-  test('a server started with no WARMCC_REMOTE uses the file\'s tier', async () => {
+  test("a server started with no WARMCC_REMOTE uses the file's tier", async () => {
     const m = machine('conf', undefined);
     try {
       fs.mkdirSync(m.sandbox.cacheDir, { recursive: true });

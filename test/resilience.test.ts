@@ -89,9 +89,16 @@ exec g++ "$@"
         () => {
           killed = sandbox.serverPid();
           if (killed === undefined) return undefined;
-          return fs.readdirSync(inflight).map(Number).find((pid) => pidAlive(pid) && descendsFrom(pid, killed!));
+          return fs
+            .readdirSync(inflight)
+            .map(Number)
+            .find((pid) => pidAlive(pid) && descendsFrom(pid, killed!));
         },
-        { timeoutMs: 60_000, what: 'the auto-started server to run a compile', state: () => ({ serverPid: sandbox.serverPid(), gated: fs.readdirSync(inflight) }) },
+        {
+          timeoutMs: 60_000,
+          what: 'the auto-started server to run a compile',
+          state: () => ({ serverPid: sandbox.serverPid(), gated: fs.readdirSync(inflight) }),
+        },
       );
       assert.ok(killed);
       process.kill(killed, 'SIGKILL');
@@ -135,19 +142,25 @@ describe('eight clients start at once with no server', () => {
     for (let i = 0; i < 8; i++) assert.ok(fs.existsSync(path.join(sandbox.dir, `c${i}.o`)));
     // servers that lost the race exit right after trying: wait until only the winner is left
     const mainServers = (): string[] =>
-      spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).filter((pid) => {
-        try {
-          // main servers only: a surviving server's hit servers carry the same socket
-          if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server')) return false;
-          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
-        } catch {
-          return false;
-        }
-      });
-    const servers = await waitFor(() => {
-      const found = mainServers();
-      return found.length <= 1 && found;
-    }, { timeoutMs: 15_000, what: 'one server left for the socket', state: mainServers });
+      spawnSync('pgrep', ['-f', 'dist/server.js'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .filter((pid) => {
+          try {
+            // main servers only: a surviving server's hit servers carry the same socket
+            if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--hit-server')) return false;
+            return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WARMCC_SOCKET=${sandbox.socketPath}`);
+          } catch {
+            return false;
+          }
+        });
+    const servers = await waitFor(
+      () => {
+        const found = mainServers();
+        return found.length <= 1 && found;
+      },
+      { timeoutMs: 15_000, what: 'one server left for the socket', state: mainServers },
+    );
     assert.equal(servers.length, 1, `servers for this socket: ${servers.join(', ')}`);
     assert.equal(sandbox.stats().cacheMisses, 8, 'all eight compiles went through the one server');
   });
@@ -155,21 +168,32 @@ describe('eight clients start at once with no server', () => {
 
 describe('a client killed mid-compile', () => {
   let sandbox: WarmccSandbox;
-  before(() => sandbox = createSandbox('killclient'));
+  before(() => (sandbox = createSandbox('killclient')));
   after(() => sandbox.cleanup());
 
   test('takes its compile process group down with it', async () => {
     // a gcc-compatible "compiler" whose compile step hangs: identification and -E go to gcc
     const pidFile = path.join(sandbox.dir, 'compile.pid');
     const slowcc = path.join(sandbox.dir, 'slowcc');
-    fs.writeFileSync(slowcc, `#!/bin/sh\ncase " $* " in *" -E "*|*-print-prog-name*) exec gcc "$@";; esac\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\nwait\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      slowcc,
+      `#!/bin/sh\ncase " $* " in *" -E "*|*-print-prog-name*) exec gcc "$@";; esac\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\nwait\n`,
+      { mode: 0o755 },
+    );
     writeFiles(sandbox.dir, { 'k.c': 'int k(void) { return 1; }\n' });
     const client = spawn(warmccBin, [slowcc, '-c', 'k.c', '-o', 'k.o'], { cwd: sandbox.dir, env: sandbox.env, stdio: 'ignore' });
-    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, { timeoutMs: 30_000, what: `the compile to start and write both pids to ${pidFile}` });
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, {
+      timeoutMs: 30_000,
+      what: `the compile to start and write both pids to ${pidFile}`,
+    });
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     assert.ok(pids.every(pidAlive));
     client.kill('SIGKILL');
-    await waitFor(() => !pids.some(pidAlive), { timeoutMs: 10_000, what: `compile processes ${pids.join(', ')} to be gone`, state: () => pids.filter(pidAlive) });
+    await waitFor(() => !pids.some(pidAlive), {
+      timeoutMs: 10_000,
+      what: `compile processes ${pids.join(', ')} to be gone`,
+      state: () => pids.filter(pidAlive),
+    });
     assert.ok(sandbox.serverPid(), 'the server itself keeps running');
   });
 });
@@ -191,7 +215,11 @@ describe('garbage on the socket', () => {
       const received: Buffer[] = [];
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`the server kept the connection open for 10 s after ${bytes.subarray(0, 16).toString('hex')}… (answered ${Buffer.concat(received).subarray(0, 32).toString('hex')})`));
+        reject(
+          new Error(
+            `the server kept the connection open for 10 s after ${bytes.subarray(0, 16).toString('hex')}… (answered ${Buffer.concat(received).subarray(0, 32).toString('hex')})`,
+          ),
+        );
       }, 10_000);
       socket.on('connect', () => {
         socket.write(bytes);
@@ -228,7 +256,10 @@ describe('garbage on the socket', () => {
     huge.writeUInt32LE(0xffffff00, 1);
     assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), huge]))), /exceeds/);
     // a COMPILE frame with a garbage body
-    assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Compile, Buffer.from('garbage!'))]))), /truncated|impossible/);
+    assert.match(
+      errorFrameText(await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Compile, Buffer.from('garbage!'))]))),
+      /truncated|impossible/,
+    );
     // a frame of another type
     assert.match(errorFrameText(await exchange(Buffer.concat([encodePreface(), encodeFrame(FrameType.Stdout, Buffer.from('x'))]))), /unexpected frame type/);
     // a truncated frame, then the client goes away
@@ -257,7 +288,12 @@ describe('corrupt cache entries', () => {
   function entryFiles(): string[] {
     const objects = path.join(sandbox.cacheDir, 'objects');
     if (!fs.existsSync(objects)) return [];
-    return fs.readdirSync(objects).flatMap((shard) => fs.readdirSync(path.join(objects, shard)).filter((name) => !name.includes('.tmp-')).map((name) => path.join(objects, shard, name)));
+    return fs.readdirSync(objects).flatMap((shard) =>
+      fs
+        .readdirSync(path.join(objects, shard))
+        .filter((name) => !name.includes('.tmp-'))
+        .map((name) => path.join(objects, shard, name)),
+    );
   }
 
   // each damage is certain to change what the entry decodes to or what it must verify against
@@ -314,7 +350,11 @@ describe('a cache that cannot be written', () => {
     const result = sandbox.run(['gcc', '-c', 'w.c', '-o', 'w.o']);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(fs.existsSync(path.join(sandbox.dir, 'w.o')));
-    await waitFor(() => sandbox.stats().cacheWriteErrors === 1, { timeoutMs: 20_000, what: 'the write error to be counted', state: () => sandbox.stats().cacheWriteErrors });
+    await waitFor(() => sandbox.stats().cacheWriteErrors === 1, {
+      timeoutMs: 20_000,
+      what: 'the write error to be counted',
+      state: () => sandbox.stats().cacheWriteErrors,
+    });
     assert.match(fs.readFileSync(sandbox.logFile, 'utf8'), /cache write error for w\.c .*objects/);
   });
 });
@@ -335,7 +375,7 @@ describe('no server can be started', () => {
     const failed = sandbox.run(['gcc', '-c', 'bad.c', '-o', 'bad.o']);
     const direct = spawnSync('gcc', ['-c', 'bad.c', '-o', 'bad.o'], { cwd: sandbox.dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
     assert.equal(failed.status, direct.status);
-    assert.equal(failed.stderr, direct.stderr, 'the compiler\'s own messages, nothing else');
+    assert.equal(failed.stderr, direct.stderr, "the compiler's own messages, nothing else");
     const started = Date.now();
     assert.equal(sandbox.run(['gcc', '-c', 'n.c', '-o', 'n.o']).status, 0);
     assert.ok(Date.now() - started < 1500, 'no second wait for a server that just failed to start');

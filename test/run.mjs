@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
 const runExtensionSuite = only.length === 0;
-const files = (only.length ? only : fs.readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', f))).sort();
+const files = (
+  only.length
+    ? only
+    : fs
+        .readdirSync(path.join(root, 'test'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => path.join('test', f))
+).sort();
 if (files.length === 0) {
   console.error('test/run.mjs: no test files found');
   process.exit(1);
@@ -55,7 +62,12 @@ if (runExtensionSuite) {
     maxBuffer: 256 * 1024 * 1024,
   });
   process.stdout.write(extension.stdout);
-  const summary = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(extension.stdout.split('\n').filter((line) => / passed, /.test(line)).pop() ?? '');
+  const summary = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(
+    extension.stdout
+      .split('\n')
+      .filter((line) => / passed, /.test(line))
+      .pop() ?? '',
+  );
   if (!summary || Number(summary[1]) === 0) {
     console.error('test/run.mjs: the extension suite reported no tests');
     status = status || 1;

@@ -40,16 +40,24 @@ describe('idle timeout', () => {
     const marker = path.join(sandbox.dir, 'slowcc.compiling');
     const release = path.join(sandbox.dir, 'slowcc.release');
     const slowcc = path.join(sandbox.dir, 'slowcc');
-    fs.writeFileSync(slowcc, `#!/bin/sh
+    fs.writeFileSync(
+      slowcc,
+      `#!/bin/sh
 case " $* " in *" -E "*|*-print-prog-name*) exec gcc "$@";; esac
 echo $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'
 i=0; while [ ! -e '${release}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
 exec gcc "$@"
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     const client = spawn(warmccBin, [slowcc, '-c', 'i.c', '-o', 'slow.o'], { cwd: sandbox.dir, env: sandbox.env, stdio: 'ignore' });
     const exit = new Promise<number | null>((resolve) => client.on('close', resolve));
     try {
-      await waitFor(() => fs.existsSync(marker), { timeoutMs: 30_000, what: `the slow compile to start (${marker})`, state: () => ({ serverPid: sandbox.serverPid(), log: logOf(sandbox).trim().split('\n').slice(-3) }) });
+      await waitFor(() => fs.existsSync(marker), {
+        timeoutMs: 30_000,
+        what: `the slow compile to start (${marker})`,
+        state: () => ({ serverPid: sandbox.serverPid(), log: logOf(sandbox).trim().split('\n').slice(-3) }),
+      });
       const pid = sandbox.serverPid();
       assert.ok(pid, 'a server runs the compile');
       // the scenario: the compile outlasts three idle timeouts (1 s each, checked every second);

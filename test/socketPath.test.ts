@@ -107,10 +107,7 @@ describe('every client computes the same socket path', () => {
   });
 
   test('a path too long for a Unix socket is refused by both clients, with the same words', { skip: skipNative }, () => {
-    const cases = [
-      envWith({ WARMCC_SOCKET: `${'x'.repeat(120)}.sock` }),
-      envWith({ XDG_RUNTIME_DIR: `/${'r'.repeat(100)}` }),
-    ];
+    const cases = [envWith({ WARMCC_SOCKET: `${'x'.repeat(120)}.sock` }), envWith({ XDG_RUNTIME_DIR: `/${'r'.repeat(100)}` })];
     for (const env of cases) {
       const messages = [warmccBin, nodeClientBin].map((client) => {
         const result = run(client, ['--socket-path'], env, cwd);

@@ -84,7 +84,13 @@ describe('protocol', () => {
   test('several frames in one chunk come out in order', () => {
     const chunk = Buffer.concat([encodeFrame(FrameType.Stdout, Buffer.from('out')), encodeFrame(FrameType.Stderr, Buffer.from('err'))]);
     const frames = new FrameReader().push(chunk);
-    assert.deepEqual(frames.map((f) => [f.type, f.body.toString()]), [[FrameType.Stdout, 'out'], [FrameType.Stderr, 'err']]);
+    assert.deepEqual(
+      frames.map((f) => [f.type, f.body.toString()]),
+      [
+        [FrameType.Stdout, 'out'],
+        [FrameType.Stderr, 'err'],
+      ],
+    );
   });
 });
 
@@ -116,7 +122,10 @@ describe('cache entry format', () => {
       const bytes = await encodeEntry(entry, compression);
       assert.equal(codecByte(bytes), codec);
       const decoded = await decodeEntry(bytes);
-      assert.deepEqual(decoded.files.map((f) => [f.role, f.data.toString()]), entry.files.map((f) => [f.role, f.data.toString()]));
+      assert.deepEqual(
+        decoded.files.map((f) => [f.role, f.data.toString()]),
+        entry.files.map((f) => [f.role, f.data.toString()]),
+      );
       assert.equal(decoded.stderr.toString(), entry.stderr.toString());
       assert.equal(decoded.compileMs, 123.5);
     });
@@ -238,7 +247,9 @@ describe('settings', () => {
 });
 
 test('colour stripping removes SGR, erase-line and hyperlinks, keeps text', () => {
-  const coloured = Buffer.from('\x1b[01m\x1b[Ka.c:1:5:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kx \x1b]8;;https://gcc.gnu.org/x\x07[-Wunused]\x1b]8;;\x07\n');
+  const coloured = Buffer.from(
+    '\x1b[01m\x1b[Ka.c:1:5:\x1b[m\x1b[K \x1b[01;35m\x1b[Kwarning: \x1b[m\x1b[Kx \x1b]8;;https://gcc.gnu.org/x\x07[-Wunused]\x1b]8;;\x07\n',
+  );
   assert.equal(stripColor(coloured).toString(), 'a.c:1:5: warning: x [-Wunused]\n');
 });
 
@@ -249,7 +260,7 @@ describe('compiler diagnostics parser', () => {
       "src/a.c: In function 'f':",
       "src/a.c:3:7: warning: unused variable 'x' [-Wunused-variable]",
       '    3 |   int x;',
-      'include/b.h:10:1: error: expected \';\' before \'}\' token',
+      "include/b.h:10:1: error: expected ';' before '}' token",
       '/abs/c.c:5:2: fatal error: missing.h: No such file or directory',
       'src/a.c:1:5: note: declared here',
       'src/d.c:7: warning: no column here',
@@ -289,7 +300,11 @@ describe('local disk LRU', () => {
       assert.deepEqual(await storage.get(hitKey), Buffer.alloc(300, hitKey));
       assert.deepEqual(await storage.get(freshKey), Buffer.alloc(300, freshKey));
       // the touch is not awaited by get(): wait for it
-      await waitFor(() => Date.now() - fs.statSync(entryFile(dir, hitKey)).mtimeMs < 5000, { timeoutMs: 5000, what: 'the old entry to be touched', state: () => new Date(fs.statSync(entryFile(dir, hitKey)).mtimeMs).toISOString() });
+      await waitFor(() => Date.now() - fs.statSync(entryFile(dir, hitKey)).mtimeMs < 5000, {
+        timeoutMs: 5000,
+        what: 'the old entry to be touched',
+        state: () => new Date(fs.statSync(entryFile(dir, hitKey)).mtimeMs).toISOString(),
+      });
       assert.equal(fs.statSync(entryFile(dir, freshKey)).mtimeMs, freshBefore, 'an entry touched 10 s ago is left as it is');
 
       // 4 x 300 bytes > 1000: evicted down to 900, oldest first — the idle entry only

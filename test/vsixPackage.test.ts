@@ -103,7 +103,6 @@ function packageCommand(out: string): string[] {
   return words.slice(1);
 }
 
-
 function isAlive(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) Z /s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -237,7 +236,11 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
       for (const kind of ['redis', 's3', 'http', 'memcached']) {
         const file = path.join(alone, `storage-${kind}.js`);
         fs.writeFileSync(file, entry(`extension/dist/storage-${kind}.js`).read());
-        const loaded = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(file)}); if (typeof m.createBackend !== 'function') process.exit(3);`], { cwd: alone, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+        const loaded = spawnSync(
+          process.execPath,
+          ['-e', `const m = require(${JSON.stringify(file)}); if (typeof m.createBackend !== 'function') process.exit(3);`],
+          { cwd: alone, env: { PATH: process.env.PATH }, encoding: 'utf8' },
+        );
         assert.equal(loaded.status, 0, `dist/storage-${kind}.js loads on its own: ${loaded.stderr}`);
       }
     } finally {
@@ -250,7 +253,17 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     fs.mkdirSync(extensionsDir);
     const result = spawnSync(
       process.execPath,
-      [codeServerEntry, '--config', '/dev/null', '--user-data-dir', path.join(workDir, 'install-profile'), '--extensions-dir', extensionsDir, '--install-extension', vsix],
+      [
+        codeServerEntry,
+        '--config',
+        '/dev/null',
+        '--user-data-dir',
+        path.join(workDir, 'install-profile'),
+        '--extensions-dir',
+        extensionsDir,
+        '--install-extension',
+        vsix,
+      ],
       { env: { ...cleanEnv(), EXTENSIONS_GALLERY: '{}' }, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(result.status, 0, `code-server --install-extension failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
@@ -322,10 +335,13 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.doesNotMatch(await workbench.page.title(), /Extension Development Host/);
 
     // the window's server is the installed one
-    const servers = await waitFor(() => {
-      const found = workbench!.warmccServers();
-      return found.length > 0 && found;
-    }, { timeoutMs: UI_TIMEOUT_MS, what: 'the installed extension to start its server' });
+    const servers = await waitFor(
+      () => {
+        const found = workbench!.warmccServers();
+        return found.length > 0 && found;
+      },
+      { timeoutMs: UI_TIMEOUT_MS, what: 'the installed extension to start its server' },
+    );
     assert.equal(servers.length, 1);
     windowServerPid = servers[0]!.pid;
     assert.equal(path.resolve(servers[0]!.script), path.join(installed, 'dist', 'server.js'));
@@ -351,12 +367,18 @@ describe('the packaged extension (.vsix)', { timeout: 10 * 60_000 }, () => {
     assert.equal(await workbench.waitForStatusBarText('warmcc 50% · 2 hits', { timeoutMs: UI_TIMEOUT_MS }), 'warmcc 50% · 2 hits');
 
     // the stats panel loads its script and style from the installed dist/media/
-    await workbench.page.locator('.statusbar-item', { hasText: /warmcc/ }).first().click();
+    await workbench.page
+      .locator('.statusbar-item', { hasText: /warmcc/ })
+      .first()
+      .click();
     await waitForText(workbench.webviewFrame().locator('[data-testid="hits"]'), '2', { timeoutMs: UI_TIMEOUT_MS, what: "the installed panel's Hits tile" });
     await waitForText(workbench.webviewFrame().locator('[data-testid="hit-rate"]'), '50.0%', { what: "the installed panel's Hit rate tile" });
     // statsPanel.css puts the tiles side by side; without the style they would stack
     const [hitsTile, missesTile] = await Promise.all(['#tile-hits', '#tile-misses'].map((tile) => workbench!.webviewFrame().locator(tile).boundingBox()));
-    assert.ok(hitsTile && missesTile && missesTile.y === hitsTile.y && missesTile.x > hitsTile.x, `the installed panel's style is applied: tiles at ${JSON.stringify([hitsTile, missesTile])}`);
+    assert.ok(
+      hitsTile && missesTile && missesTile.y === hitsTile.y && missesTile.x > hitsTile.x,
+      `the installed panel's style is applied: tiles at ${JSON.stringify([hitsTile, missesTile])}`,
+    );
     await workbench.screenshot('vsix-installed-stats-panel');
   });
 });

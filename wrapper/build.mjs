@@ -94,9 +94,10 @@ const STRICT_C_FLAGS = ['-Werror', '-Wshadow', '-Wconversion'];
 function buildNativeClient(output) {
   const cc = process.env.CC || 'cc';
   const source = path.join(root, 'wrapper/client/warmcc.c');
-  const compile = (extraFlags) => execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...extraFlags, `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', output, source], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const compile = (extraFlags) =>
+    execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...extraFlags, `-DWARMCC_DEFAULT_NODE=${JSON.stringify(process.execPath)}`, '-o', output, source], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   try {
     compile(STRICT_C_FLAGS);
     return true;
@@ -104,7 +105,9 @@ function buildNativeClient(output) {
     try {
       compile([]);
       // the compiler printed its complaints above
-      console.warn(`warmcc build: '${cc}' rejects the native client with ${STRICT_C_FLAGS.join(' ')} (see above); built it without them. Please report the warnings.`);
+      console.warn(
+        `warmcc build: '${cc}' rejects the native client with ${STRICT_C_FLAGS.join(' ')} (see above); built it without them. Please report the warnings.`,
+      );
       return true;
     } catch (error) {
       console.warn(`warmcc build: cannot compile the native client with '${cc}' (${error.message.split('\n')[0]});`);
@@ -116,10 +119,14 @@ function buildNativeClient(output) {
 
 function writeNodeClientScript(output) {
   // resolves its own location through masquerade symlinks; tells the client its argv[0]
-  fs.writeFileSync(output, `#!/bin/sh
+  fs.writeFileSync(
+    output,
+    `#!/bin/sh
 self=$(readlink -f "$0")
 WARMCC_CLIENT_SELF="$self" WARMCC_INVOKED_AS=$(basename "$0") exec "\${WARMCC_NODE:-${process.execPath}}" "$(dirname "$self")/../dist/client.js" "$@"
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
 }
 
 function makeMasqueradeLinks(binDir) {
@@ -145,4 +152,6 @@ const temp = `${client}.tmp-${process.pid}`;
 if (process.env.WARMCC_BUILD_NODE_CLIENT === '1' || !buildNativeClient(temp)) fs.copyFileSync(nodeClient, temp);
 fs.renameSync(temp, client);
 makeMasqueradeLinks(binDir);
-console.log(`warmcc ${version} built: dist/{server,cli,client,storage-*}.js, dist/media/statsPanel.{js,css}${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`);
+console.log(
+  `warmcc ${version} built: dist/{server,cli,client,storage-*}.js, dist/media/statsPanel.{js,css}${fs.existsSync(path.join(root, 'dist', 'native', 'lz4.node')) ? ', dist/native/lz4.node' : ''}, bin/warmcc, bin/warmcc-node, bin/masq/{${MASQUERADE_NAMES.join(',')}}`,
+);

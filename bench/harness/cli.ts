@@ -111,15 +111,33 @@ export function parseCommandLine(args: string[]): CommandLine {
       return v;
     };
     switch (token.name) {
-      case 'runs': o.runs = int(1); break;
-      case 'quick': o.quick = true; break;
-      case 'keep': o.keep = true; break;
-      case 'jobs': o.jobs = int(1); break;
-      case 'calls': o.calls = int(1); break;
-      case 'seed': o.seed = int(0); break;
-      case 'timeout': o.timeoutS = int(1); break;
-      case 'workdir': o.workRoot = path.resolve(value()); break;
-      case 'warmcc': o.warmccBin = path.resolve(value()); break;
+      case 'runs':
+        o.runs = int(1);
+        break;
+      case 'quick':
+        o.quick = true;
+        break;
+      case 'keep':
+        o.keep = true;
+        break;
+      case 'jobs':
+        o.jobs = int(1);
+        break;
+      case 'calls':
+        o.calls = int(1);
+        break;
+      case 'seed':
+        o.seed = int(0);
+        break;
+      case 'timeout':
+        o.timeoutS = int(1);
+        break;
+      case 'workdir':
+        o.workRoot = path.resolve(value());
+        break;
+      case 'warmcc':
+        o.warmccBin = path.resolve(value());
+        break;
       case 'compiler': {
         const v = value();
         if (v !== 'gcc' && v !== 'clang') throw new UsageError('--compiler is gcc or clang');
@@ -127,7 +145,10 @@ export function parseCommandLine(args: string[]): CommandLine {
         break;
       }
       case 'tools': {
-        const list = value().split(',').map((s) => s.trim()).filter(Boolean);
+        const list = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const t of list) if (!ALL_TOOLS.includes(t as ToolId)) throw new UsageError(`unknown tool ${t} (${ALL_TOOLS.join(', ')})`);
         o.tools = ALL_TOOLS.filter((t) => list.includes(t));
         break;

@@ -34,9 +34,16 @@ export function newErrorLines(file: string | undefined, from: number): string[] 
 
 export function errorLinesNote(lines: string[]): string | undefined {
   if (lines.length === 0) return undefined;
-  const first = lines[0]!.replace(/^\S*\d{4}-\d\d-\d\dT\S+\s*/, '').replace(/\|/g, '/').slice(0, 120);
+  const first = lines[0]!
+    .replace(/^\S*\d{4}-\d\d-\d\dT\S+\s*/, '')
+    .replace(/\|/g, '/')
+    .slice(0, 120);
   return `⚠ server log: ${lines.length} error line(s), first: "${first}"`;
 }
 
 /** A row's label as part of a log file name. */
-export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');

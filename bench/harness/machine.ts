@@ -19,7 +19,7 @@ export interface MachineInfo {
 function cpuModel(): string {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    return m ? m[1]!.trim() : os.cpus()[0]?.model ?? '?';
+    return m ? m[1]!.trim() : (os.cpus()[0]?.model ?? '?');
   } catch {
     return os.cpus()[0]?.model ?? '?';
   }
@@ -33,7 +33,10 @@ export async function describeMachine(cc: string, toolVersions: string[], work: 
     compiler: `${await firstLine(cc, ['--version'], work)}`,
     tools: toolVersions.join(', ') || 'no cache tools',
     os: `${os.type()} ${os.release()}`,
-    load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     date: new Date().toISOString(),
   };
 }

@@ -16,8 +16,7 @@ const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s*\n
 function vsPlain(row: BuildRow, plainMs: number | undefined): string {
   if (row.ms === undefined || plainMs === undefined) return '—';
   const f = row.ms / plainMs;
-  const speed =
-    f <= 2 / 3 ? `${(1 / f).toFixed(1)}× faster` : f < 1 ? `${((1 - f) * 100).toFixed(0)}% faster` : `${((f - 1) * 100).toFixed(0)}% slower`;
+  const speed = f <= 2 / 3 ? `${(1 / f).toFixed(1)}× faster` : f < 1 ? `${((1 - f) * 100).toFixed(0)}% faster` : `${((f - 1) * 100).toFixed(0)}% slower`;
   return `${f.toFixed(2)}× (${speed})`;
 }
 

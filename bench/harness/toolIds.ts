@@ -10,7 +10,16 @@
 export type WarmccToolId = 'warmcc' | 'warmcc-direct' | 'warmcc-depend' | 'warmcc-stored' | 'warmcc-deflate' | 'warmcc-remote';
 export type ToolId = WarmccToolId | 'ccache' | 'sccache';
 
-export const ALL_TOOLS: readonly ToolId[] = ['warmcc', 'warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-deflate', 'warmcc-remote', 'ccache', 'sccache'];
+export const ALL_TOOLS: readonly ToolId[] = [
+  'warmcc',
+  'warmcc-direct',
+  'warmcc-depend',
+  'warmcc-stored',
+  'warmcc-deflate',
+  'warmcc-remote',
+  'ccache',
+  'sccache',
+];
 
 /** variants run by the warmcc binary, each with its own server */
 export const WARMCC_VARIANTS: readonly ToolId[] = ['warmcc-direct', 'warmcc-depend', 'warmcc-stored', 'warmcc-deflate', 'warmcc-remote'];

@@ -30,7 +30,11 @@ export function renderChart(history: StatsHistoryPoint[], serverKnown: boolean):
   if (!any) {
     container.classList.add('chart-empty');
     container.appendChild(
-      el('div', 'chart-empty-text', serverKnown ? 'No compiles yet this session. Hits and misses appear here as you build.' : 'No data while the server is stopped.'),
+      el(
+        'div',
+        'chart-empty-text',
+        serverKnown ? 'No compiles yet this session. Hits and misses appear here as you build.' : 'No data while the server is stopped.',
+      ),
     );
     return;
   }

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { extension, waitFor, waitForState, workspaceServer } from './helpers';
 
-
 /** the parts of package.json these tests read */
 interface PackageManifest {
   activationEvents?: string[];
@@ -28,7 +27,16 @@ describe('activation', () => {
   it('registers every contributed command', async () => {
     await workspaceServer();
     const contributed = (extension().packageJSON as PackageManifest).contributes.commands.map((command) => command.command);
-    const expected = ['warmcc.startServer', 'warmcc.stopServer', 'warmcc.restartServer', 'warmcc.showStats', 'warmcc.zeroStats', 'warmcc.clearCache', 'warmcc.showServerLog', 'warmcc.explainLastMiss'];
+    const expected = [
+      'warmcc.startServer',
+      'warmcc.stopServer',
+      'warmcc.restartServer',
+      'warmcc.showStats',
+      'warmcc.zeroStats',
+      'warmcc.clearCache',
+      'warmcc.showServerLog',
+      'warmcc.explainLastMiss',
+    ];
     for (const command of expected) assert.ok(contributed.includes(command), `package.json contributes ${command}`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((command) => !registered.has(command));

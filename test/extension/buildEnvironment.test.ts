@@ -33,7 +33,9 @@ describe('build environment', () => {
   async function makeTask(): Promise<vscode.Task> {
     const tasks = await vscode.tasks.fetchTasks({ type: 'warmcc' });
     const folder = vscode.workspace.workspaceFolders![0]!;
-    const make = tasks.filter((task) => task.definition.kind === 'make' && typeof task.scope === 'object' && task.scope.uri.toString() === folder.uri.toString());
+    const make = tasks.filter(
+      (task) => task.definition.kind === 'make' && typeof task.scope === 'object' && task.scope.uri.toString() === folder.uri.toString(),
+    );
     assert.equal(make.length, 1, `warmcc tasks: ${tasks.map((task) => `${task.name} (${task.definition.kind})`).join(', ')}`);
     return make[0]!;
   }
@@ -75,7 +77,11 @@ describe('build environment', () => {
     assert.ok(built.compileRequests - initial.compileRequests >= 2, 'the compiles went through the server (masquerade PATH + WARMCC_SOCKET)');
     // the server stores entries after replying: a rebuild must find both
     const misses = built.cacheMisses - initial.cacheMisses;
-    await waitFor(async () => (await server.refresh()).cacheEntries >= initial.cacheEntries + misses, { timeoutMs: 10_000, what: `the ${misses} entries of the first build to be stored`, state: () => server.snapshot?.cacheEntries });
+    await waitFor(async () => (await server.refresh()).cacheEntries >= initial.cacheEntries + misses, {
+      timeoutMs: 10_000,
+      what: `the ${misses} entries of the first build to be stored`,
+      state: () => server.snapshot?.cacheEntries,
+    });
 
     execFileSync('make', ['clean'], { cwd: workspace, stdio: 'ignore' });
     assert.equal(fs.existsSync(path.join(workspace, 'main.o')), false);
@@ -93,7 +99,10 @@ describe('build environment', () => {
     const terminal = vscode.window.createTerminal({
       name: 'warmcc env probe',
       shellPath: '/bin/sh',
-      shellArgs: ['-c', `printf '%s\\n' "$WARMCC_SOCKET" "$PATH" "$CMAKE_C_COMPILER_LAUNCHER" "$CMAKE_CXX_COMPILER_LAUNCHER" > '${out}.tmp' && mv '${out}.tmp' '${out}'`],
+      shellArgs: [
+        '-c',
+        `printf '%s\\n' "$WARMCC_SOCKET" "$PATH" "$CMAKE_C_COMPILER_LAUNCHER" "$CMAKE_CXX_COMPILER_LAUNCHER" > '${out}.tmp' && mv '${out}.tmp' '${out}'`,
+      ],
     });
     try {
       await waitFor(() => fs.existsSync(out), { timeoutMs: 20_000, what: `the terminal to write ${out}` });
@@ -101,7 +110,7 @@ describe('build environment', () => {
       assert.equal(socket, server.socketPath, 'WARMCC_SOCKET');
       const first = pathVariable!.split(':')[0]!;
       assert.equal(path.basename(first), 'masq', `PATH starts with the masquerade directory: ${pathVariable}`);
-      assert.equal(path.basename(path.dirname(first)), 'warmcc.warmcc', 'under the extension\'s globalStorage');
+      assert.equal(path.basename(path.dirname(first)), 'warmcc.warmcc', "under the extension's globalStorage");
       const client = clientPath();
       for (const name of ['cc', 'gcc', 'g++', 'clang', 'clang++']) {
         assert.equal(fs.readlinkSync(path.join(first, name)), client, `${name} in the masquerade directory is the bundled client`);

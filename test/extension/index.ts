@@ -90,7 +90,10 @@ function runMocha(): Promise<void> {
     timeout: Number(process.env.WARMCC_EXTENSION_TEST_TIMEOUT || 60_000),
     ...(process.env.WARMCC_EXTENSION_TEST_GREP ? { grep: process.env.WARMCC_EXTENSION_TEST_GREP } : {}),
   });
-  const files = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.js'))
+    .sort();
   for (const name of files) mocha.addFile(path.join(__dirname, name));
   // before mocha.run() loads the files: the listener sees everything they do
   const rejections = watchUnhandledRejections();

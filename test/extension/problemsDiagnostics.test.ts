@@ -54,7 +54,12 @@ describe('diagnostics in the Problems view', () => {
         const diagnostics = warmccDiagnostics(name);
         return check(diagnostics) ? diagnostics : undefined;
       },
-      { timeoutMs: 10_000, what: `${name}: ${what}`, state: () => warmccDiagnostics(name).map((d) => d.message), wakeOn: vscode.languages.onDidChangeDiagnostics },
+      {
+        timeoutMs: 10_000,
+        what: `${name}: ${what}`,
+        state: () => warmccDiagnostics(name).map((d) => d.message),
+        wakeOn: vscode.languages.onDidChangeDiagnostics,
+      },
     );
   }
 
@@ -111,14 +116,17 @@ describe('diagnostics in the Problems view', () => {
     await diagnosticsOf('broken.c', 'no diagnostics', (d) => d.length === 0);
   });
 
-  it('shows a header\'s warning once although two sources include the header', async () => {
+  it("shows a header's warning once although two sources include the header", async () => {
     fs.writeFileSync(file('shared.h'), 'static inline int helper(void) { int unused_in_header; return 1; }\n');
     fs.writeFileSync(file('one.c'), '#include "shared.h"\nint one(void) { return helper(); }\n');
     fs.writeFileSync(file('two.c'), '#include "shared.h"\nint two(void) { return helper() + 1; }\n');
     const a = await compile('one.c');
     const b = await compile('two.c');
     for (const { event } of [a, b]) {
-      assert.ok(event.diagnostics.some((d) => d.file === file('shared.h') && /unused_in_header/.test(d.message)), `${event.source} reported the header warning`);
+      assert.ok(
+        event.diagnostics.some((d) => d.file === file('shared.h') && /unused_in_header/.test(d.message)),
+        `${event.source} reported the header warning`,
+      );
     }
     const inHeader = await diagnosticsOf('shared.h', 'the header warning', (d) => d.length > 0);
     // both compiles' notifications are processed (compile() resolved after each): a duplicate
@@ -134,7 +142,7 @@ describe('diagnostics in the Problems view', () => {
     const oneFixed = await compile('one.c');
     // the step is processed: one.c's notification (reporting nothing) has been handled
     assert.deepEqual(oneFixed.event.diagnostics, [], 'one.c now compiles clean');
-    assert.equal(warmccDiagnostics('shared.h').length, 1, 'two.c\'s compile still reports the header warning');
+    assert.equal(warmccDiagnostics('shared.h').length, 1, "two.c's compile still reports the header warning");
     await compile('two.c');
     await diagnosticsOf('shared.h', 'no diagnostics', (d) => d.length === 0);
   });

@@ -90,7 +90,7 @@ describe('server commands', () => {
     assertStartedClean(server, pid);
   });
 
-  it('runs the server on the extension host\'s own binary with ELECTRON_RUN_AS_NODE=1 (the Electron code path)', async () => {
+  it("runs the server on the extension host's own binary with ELECTRON_RUN_AS_NODE=1 (the Electron code path)", async () => {
     // The extension host may carry ELECTRON_RUN_AS_NODE itself (code-server forks its extension
     // host with it): without it here, only the extension's own setting can put it in the server's
     // environment. A restart: a server the extension started (not one a terminal started).
@@ -107,6 +107,6 @@ describe('server commands', () => {
     assert.equal(environ.get('ELECTRON_RUN_AS_NODE'), '1');
     assert.equal(environ.get('WARMCC_NODE'), process.execPath);
     assert.equal(environ.get('WARMCC_SOCKET'), server.socketPath);
-    assert.equal(fs.realpathSync(`/proc/${pid}/exe`), fs.realpathSync(process.execPath), 'the server runs on the extension host\'s executable');
+    assert.equal(fs.realpathSync(`/proc/${pid}/exe`), fs.realpathSync(process.execPath), "the server runs on the extension host's executable");
   });
 });

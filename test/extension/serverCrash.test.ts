@@ -8,7 +8,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceServer } from '../../extension/workspaceServer';
-import { cliStats, isAlive, runClient, runningServerPid, scratchDir, serverProcesses, spyOnMessages, waitFor, waitForState, workspaceServer, type MessageSpy } from './helpers';
+import {
+  cliStats,
+  isAlive,
+  runClient,
+  runningServerPid,
+  scratchDir,
+  serverProcesses,
+  spyOnMessages,
+  waitFor,
+  waitForState,
+  workspaceServer,
+  type MessageSpy,
+} from './helpers';
 
 /** the re-attach poll runs every 5 s (workspaceServer.ts): room for three polls on a busy CI machine */
 const REATTACH_MS = 20_000;

@@ -12,10 +12,31 @@ import { cliStats, runClient, runningServerPid, scratchDir, waitFor, workspaceSe
 
 /** what must be equal between two snapshots of one server taken with nothing compiling in between */
 const SAME_SERVER_FIELDS = [
-  'serverPid', 'serverStartedAt', 'socketPath', 'cacheDir', 'version', 'since',
-  'compileRequests', 'requestsExecuted', 'cacheHits', 'cacheMisses', 'hitsByLanguage', 'missesByLanguage',
-  'notCacheable', 'compileFailures', 'cacheReadErrors', 'cacheWriteErrors', 'corruptEntries', 'forcedRecaches', 'internalErrors',
-  'totalHitMs', 'totalMissMs', 'compileMsSaved', 'cacheEntries', 'cacheBytes', 'cacheLimitBytes',
+  'serverPid',
+  'serverStartedAt',
+  'socketPath',
+  'cacheDir',
+  'version',
+  'since',
+  'compileRequests',
+  'requestsExecuted',
+  'cacheHits',
+  'cacheMisses',
+  'hitsByLanguage',
+  'missesByLanguage',
+  'notCacheable',
+  'compileFailures',
+  'cacheReadErrors',
+  'cacheWriteErrors',
+  'corruptEntries',
+  'forcedRecaches',
+  'internalErrors',
+  'totalHitMs',
+  'totalMissMs',
+  'compileMsSaved',
+  'cacheEntries',
+  'cacheBytes',
+  'cacheLimitBytes',
 ] as const satisfies readonly (keyof StatsSnapshot)[];
 
 function pick(snapshot: StatsSnapshot): Partial<StatsSnapshot> {
@@ -44,7 +65,11 @@ describe('stats through the language client', () => {
     const initial = await server.refresh();
     await compileOnce('counted.c', 'int counted(void) { return 7; }\n');
     // settle: the server stores the entry after replying
-    await waitFor(async () => (await server.refresh()).cacheEntries > initial.cacheEntries, { timeoutMs: 10_000, what: 'the cache entry to be stored', state: () => server.snapshot?.cacheEntries });
+    await waitFor(async () => (await server.refresh()).cacheEntries > initial.cacheEntries, {
+      timeoutMs: 10_000,
+      what: 'the cache entry to be stored',
+      state: () => server.snapshot?.cacheEntries,
+    });
     const viaClient = await server.refresh();
     const viaCli = cliStats(server);
     assert.equal(viaClient.compileRequests, initial.compileRequests + 1);

@@ -72,11 +72,17 @@ export async function waitFor<T>(check: () => T | Pending | Promise<T | Pending>
  * timeout): checks every intervalMs that check() stays truthy until durationMs have passed since
  * `since` (default: now); rejects at the first check that is falsy, with the state then.
  */
-export async function holdsFor(check: () => unknown, options: { durationMs: number; what: string; since?: number; state?: () => unknown; intervalMs?: number }): Promise<void> {
+export async function holdsFor(
+  check: () => unknown,
+  options: { durationMs: number; what: string; since?: number; state?: () => unknown; intervalMs?: number },
+): Promise<void> {
   const { durationMs, what, since = Date.now(), intervalMs = 100 } = options;
   for (;;) {
     const value = await check();
-    if (!value) throw new Error(`${what} stopped holding after ${Date.now() - since} ms of ${durationMs}; state: ${describeState(options.state ? options.state() : value)}`);
+    if (!value)
+      throw new Error(
+        `${what} stopped holding after ${Date.now() - since} ms of ${durationMs}; state: ${describeState(options.state ? options.state() : value)}`,
+      );
     const left = since + durationMs - Date.now();
     if (left <= 0) return;
     await new Promise<void>((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));

@@ -17,11 +17,15 @@ export function projectFiles(): Record<string, string> {
   };
   const parts: string[] = [];
   for (let i = 0; i < SOURCES - 1; i++) {
-    files[`src/part${i}.c`] = `#include <string.h>\n#include "shapes.h"\nstatic int part${i}(struct point p) { return p.x * p.y + ${i}; }\nint area_${i}(void) { struct point p = { ${i + 2}, ${i + 3} }; return part${i}(p); }\n`;
+    files[`src/part${i}.c`] =
+      `#include <string.h>\n#include "shapes.h"\nstatic int part${i}(struct point p) { return p.x * p.y + ${i}; }\nint area_${i}(void) { struct point p = { ${i + 2}, ${i + 3} }; return part${i}(p); }\n`;
     parts.push(`area_${i}`);
   }
-  files['src/area.c'] = `#include "shapes.h"\n${parts.map((name) => `int ${name}(void);`).join('\n')}\nint area(int index) { switch (index) { ${parts.map((name, i) => `case ${i}: return ${name}();`).join(' ')} } return 0; }\n`;
-  const objects = Object.keys(files).filter((name) => name.endsWith('.c')).map((name) => name.replace(/^src\//, 'build/').replace(/\.c$/, '.o'));
+  files['src/area.c'] =
+    `#include "shapes.h"\n${parts.map((name) => `int ${name}(void);`).join('\n')}\nint area(int index) { switch (index) { ${parts.map((name, i) => `case ${i}: return ${name}();`).join(' ')} } return 0; }\n`;
+  const objects = Object.keys(files)
+    .filter((name) => name.endsWith('.c'))
+    .map((name) => name.replace(/^src\//, 'build/').replace(/\.c$/, '.o'));
   files.Makefile = `OBJECTS = ${objects.join(' ')}\nprogram: $(OBJECTS)\n\tgcc -o $@ $^\nbuild/%.o: src/%.c include/shapes.h\n\t@mkdir -p build\n\t$(WARMCC) gcc -O2 -Wall -Iinclude -c $< -o $@\nclean:\n\trm -rf build program\n`;
   return files;
 }
@@ -43,7 +47,13 @@ export interface Machine {
 /** `extraFiles` are added to (or replace files of) the project. */
 /** `remote` undefined: no WARMCC_REMOTE at all (e.g. tiers from warmcc.conf). `projectDir`:
  *  where the project copy goes (default: inside the machine's sandbox). */
-export function machine(name: string, remote: string | undefined, extraEnv: Record<string, string> = {}, extraFiles: Record<string, string> = {}, projectDir?: string): Machine {
+export function machine(
+  name: string,
+  remote: string | undefined,
+  extraEnv: Record<string, string> = {},
+  extraFiles: Record<string, string> = {},
+  projectDir?: string,
+): Machine {
   // preprocessor mode unless a test asks otherwise: one stored entry per object, so tier counters
   // count results (direct mode's manifests, stored beside them, have their own test)
   const sandbox = createSandbox(name, { WARMCC_DIRECT: '0', ...(remote === undefined ? {} : { WARMCC_REMOTE: remote }), ...extraEnv });
@@ -54,14 +64,23 @@ export function machine(name: string, remote: string | undefined, extraEnv: Reco
     sandbox,
     project,
     async build(buildEnv = {}, makeArgs = ['-j2']) {
-      const make = await runWithTimeout('make', [...makeArgs, `WARMCC=${warmccBin}`], { cwd: project, env: { ...sandbox.env, ...buildEnv }, timeoutMs: 180_000 });
+      const make = await runWithTimeout('make', [...makeArgs, `WARMCC=${warmccBin}`], {
+        cwd: project,
+        env: { ...sandbox.env, ...buildEnv },
+        timeoutMs: 180_000,
+      });
       assert.equal(make.code, 0, `make failed on ${name}: ${make.stderr}`);
       const run = await runWithTimeout(path.join(project, 'program'), [], { cwd: project, env: sandbox.env, timeoutMs: 10_000 });
       assert.equal(run.code, 0, 'the linked program runs');
     },
     objects() {
       const buildDir = path.join(project, 'build');
-      return new Map(fs.readdirSync(buildDir).sort().map((file) => [file, fs.readFileSync(path.join(buildDir, file))]));
+      return new Map(
+        fs
+          .readdirSync(buildDir)
+          .sort()
+          .map((file) => [file, fs.readFileSync(path.join(buildDir, file))]),
+      );
     },
     stats: () => sandbox.stats(),
     localTier: () => tierRow(result.stats(), true),
@@ -85,4 +104,3 @@ export function clean(m: Machine): void {
 export function settle(m: Machine): void {
   m.sandbox.stop();
 }
-

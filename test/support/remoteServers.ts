@@ -120,7 +120,9 @@ export async function startNginxDav(options: NginxOptions = {}): Promise<Running
     access.push('auth_basic "warmcc";', `auth_basic_user_file ${dir}/htpasswd;`);
   }
   if (options.bearerToken) access.push(`if ($http_authorization != "Bearer ${options.bearerToken}") { return 401; }`);
-  const listen = options.tls ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};` : `listen 127.0.0.1:${port};`;
+  const listen = options.tls
+    ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};`
+    : `listen 127.0.0.1:${port};`;
   const user = process.getuid?.() === 0 ? 'user root root;' : '';
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -152,7 +154,14 @@ http {
 `,
   );
   const scheme = options.tls ? 'https' : 'http';
-  const server = await startProcess('nginx', nginxBinary!, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], port, `${scheme}://127.0.0.1:${port}/cache`, dir);
+  const server = await startProcess(
+    'nginx',
+    nginxBinary!,
+    ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')],
+    port,
+    `${scheme}://127.0.0.1:${port}/cache`,
+    dir,
+  );
   return { ...server, root };
 }
 
@@ -223,7 +232,27 @@ export function selfSignedCertificate(dir: string): { cert: string; key: string 
   if (!openssl) return undefined;
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  const result = spawnSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  const result = spawnSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`openssl req failed: ${result.stderr}`);
   return { cert, key };
 }

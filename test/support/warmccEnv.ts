@@ -36,7 +36,10 @@ export const STATS_JSON_ARGS = ['-s', '--stats-format', 'json'];
 
 /** The snapshot a `warmcc -s --stats-format json` run printed; throws with its stderr if it failed. */
 export function statsFrom(result: SpawnSyncReturns<string>): StatsSnapshot {
-  if (result.status !== 0) throw new Error(`warmcc -s --stats-format json failed (${result.status ?? result.signal}): ${result.stderr}${result.error ? ` ${result.error.message}` : ''}`);
+  if (result.status !== 0)
+    throw new Error(
+      `warmcc -s --stats-format json failed (${result.status ?? result.signal}): ${result.stderr}${result.error ? ` ${result.error.message}` : ''}`,
+    );
   return JSON.parse(result.stdout) as StatsSnapshot;
 }
 
@@ -60,7 +63,11 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
   const logFile = path.join(dir, 'server.log');
   const env = { ...cleanEnv(), WARMCC_DIR: cacheDir, WARMCC_SOCKET: socketPath, WARMCC_LOG: logFile, WARMCC_IDLE_TIMEOUT: '120', ...extraEnv };
   const sandbox: WarmccSandbox = {
-    dir, cacheDir, socketPath, logFile, env,
+    dir,
+    cacheDir,
+    socketPath,
+    logFile,
+    env,
     run(args, options = {}) {
       return spawnSync(options.client ?? warmccBin, args, {
         cwd: options.cwd ?? dir,
@@ -96,7 +103,8 @@ export function createSandbox(name: string, extraEnv: Record<string, string> = {
           const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
           const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
           const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-          if (parent === server && state !== 'Z' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--hit-server')) pids.push(Number(entry));
+          if (parent === server && state !== 'Z' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--hit-server'))
+            pids.push(Number(entry));
         } catch {
           // exited meanwhile
         }
@@ -145,7 +153,11 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 /** Runs a command with a time limit; resolves with its output even on failure. Resolves once
  *  the process has exited and its pipes closed, or shortly after exit if someone else (a leaked
  *  daemon) still holds them: that case is reported as `pipesHeld`, never as a hang of the suite. */
-export function runWithTimeout(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean; pipesHeld: boolean }> {
+export function runWithTimeout(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean; pipesHeld: boolean }> {
   const PIPE_GRACE_MS = 5000;
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,4 +195,3 @@ export function missingTools(...programs: string[]): string | false {
   const missing = programs.filter((program) => !which(program));
   return missing.length ? `${missing.join(', ')} not installed` : false;
 }
-

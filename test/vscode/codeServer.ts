@@ -242,14 +242,19 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
 
   const args = [
     entry,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    '--config', configFile,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--config',
+    configFile,
     ...(options.folder ? [options.folder] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -274,10 +279,12 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
 
   const origin = `http://127.0.0.1:${port}`;
   let stopped = false;
@@ -326,7 +333,9 @@ async function startOnce(port: number, options: CodeServerOptions): Promise<Code
   if (outcome === 'up') return server;
   await server.stop();
   if (/EADDRINUSE/.test(output)) return 'port-taken';
-  throw new Error(`code-server did not answer ${origin}/healthz ${exited ? `(it exited with ${child.exitCode ?? child.signalCode})` : 'in time'}; its output:\n${output}`);
+  throw new Error(
+    `code-server did not answer ${origin}/healthz ${exited ? `(it exited with ${child.exitCode ?? child.signalCode})` : 'in time'}; its output:\n${output}`,
+  );
 }
 
 /** Starts code-server on a free 127.0.0.1 port with a fresh profile; resolves once /healthz answers. */

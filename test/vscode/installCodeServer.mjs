@@ -52,7 +52,8 @@ export function missingPrerequisites({ forInstall = true } = {}) {
   const missing = [];
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   if (nodeMajor !== 20) missing.push(`Node 20 (this is Node ${process.versions.node}; code-server ${CODE_SERVER_VERSION} installs and runs only on Node 20)`);
-  if (process.platform !== 'linux' || process.arch !== 'x64') missing.push(`linux x64 (this is ${process.platform} ${process.arch}; the ripgrep cache trick is for x86_64 only)`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    missing.push(`linux x64 (this is ${process.platform} ${process.arch}; the ripgrep cache trick is for x86_64 only)`);
   if (!fs.existsSync(chromiumPath)) missing.push(`${chromiumPath} (apt package chromium)`);
   if (forInstall) {
     if (!fs.existsSync('/usr/bin/rg')) missing.push('/usr/bin/rg (apt package ripgrep)');
@@ -98,7 +99,9 @@ function versionOf(prefix) {
   // "4.100.3 409c64e0... with Code 1.100.3"
   const line = /^\d+\.\d+\.\d+ .*$/m.exec(result.stdout ?? '')?.[0];
   if (result.status !== 0 || !line) {
-    throw new Error(`installCodeServer: ${codeServerEntry(prefix)} --version failed (status ${result.status}): ${(result.stderr || result.stdout || String(result.error)).trim()}`);
+    throw new Error(
+      `installCodeServer: ${codeServerEntry(prefix)} --version failed (status ${result.status}): ${(result.stderr || result.stdout || String(result.error)).trim()}`,
+    );
   }
   return line;
 }
@@ -149,17 +152,23 @@ export function ensureCodeServer({ prefix = codeServerPrefix, log = (line) => co
   if (result.status !== 0) {
     const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`installCodeServer: npm install code-server@${CODE_SERVER_VERSION} failed (status ${result.status ?? result.signal}); full log: ${logFile}\n${tail}`);
+    throw new Error(
+      `installCodeServer: npm install code-server@${CODE_SERVER_VERSION} failed (status ${result.status ?? result.signal}); full log: ${logFile}\n${tail}`,
+    );
   }
   let versionLine;
   try {
     versionLine = versionOf(staging);
-    if (!versionLine.startsWith(`${CODE_SERVER_VERSION} `)) throw new Error(`installCodeServer: installed code-server reports '${versionLine}', expected ${CODE_SERVER_VERSION}`);
+    if (!versionLine.startsWith(`${CODE_SERVER_VERSION} `))
+      throw new Error(`installCodeServer: installed code-server reports '${versionLine}', expected ${CODE_SERVER_VERSION}`);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  fs.writeFileSync(path.join(staging, MARKER), JSON.stringify({ version: CODE_SERVER_VERSION, nodeMajor: process.versions.node.split('.')[0], versionLine, installedAt: new Date().toISOString() }) + '\n');
+  fs.writeFileSync(
+    path.join(staging, MARKER),
+    JSON.stringify({ version: CODE_SERVER_VERSION, nodeMajor: process.versions.node.split('.')[0], versionLine, installedAt: new Date().toISOString() }) + '\n',
+  );
   fs.rmSync(prefix, { recursive: true, force: true });
   try {
     fs.renameSync(staging, prefix);

@@ -23,7 +23,10 @@ const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
 
 /** Bundles index.ts and each *.test.ts (or the named ones) into out/test/extension/, CommonJS for the extension host. */
 async function buildTestBundle(only) {
-  let tests = fs.readdirSync(testSourceDir).filter((name) => name.endsWith('.test.ts')).sort();
+  let tests = fs
+    .readdirSync(testSourceDir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort();
   if (only.length) {
     const wanted = new Set(only.map((name) => path.basename(name)));
     const unknown = [...wanted].filter((name) => !tests.includes(name));
@@ -117,7 +120,10 @@ async function main() {
   }
   // mocha printed the details above; a compact list where CI logs end
   for (const failure of results.failures) {
-    const message = failure.error.split(/\n\s*at /)[0].replace(/\s+/g, ' ').trim();
+    const message = failure.error
+      .split(/\n\s*at /)[0]
+      .replace(/\s+/g, ' ')
+      .trim();
     console.error(`FAILED: ${failure.title}: ${message.length > 300 ? `${message.slice(0, 300)}...` : message}`);
   }
   console.error(`runExtensionTests: ${tests.length} file(s) in ${seconds} s`);

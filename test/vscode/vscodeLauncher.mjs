@@ -16,9 +16,26 @@ import { tsImport } from 'tsx/esm/api';
 
 // VS Code flags that take their value as the next word when written without '='
 const FLAGS_WITH_VALUE = new Set([
-  'extensionDevelopmentPath', 'extensionTestsPath', 'user-data-dir', 'extensions-dir', 'locale', 'profile', 'log',
-  'folder-uri', 'file-uri', 'crash-reporter-directory', 'sync', 'inspect-extensions', 'inspect-brk-extensions',
-  'enable-proposed-api', 'install-extension', 'uninstall-extension', 'category', 'remote', 'add', 'goto',
+  'extensionDevelopmentPath',
+  'extensionTestsPath',
+  'user-data-dir',
+  'extensions-dir',
+  'locale',
+  'profile',
+  'log',
+  'folder-uri',
+  'file-uri',
+  'crash-reporter-directory',
+  'sync',
+  'inspect-extensions',
+  'inspect-brk-extensions',
+  'enable-proposed-api',
+  'install-extension',
+  'uninstall-extension',
+  'category',
+  'remote',
+  'add',
+  'goto',
 ]);
 
 /** @param {string[]} argv */

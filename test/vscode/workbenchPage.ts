@@ -99,7 +99,11 @@ export function warmccServersOfRun(runId: string): WarmccServerProcess[] {
  * Waits until the locator's text (trimmed innerText) matches; resolves with it. On timeout the
  * error shows the last text seen, which usually says what went wrong.
  */
-export async function waitForText(locator: Locator, pattern: RegExp | string, { timeoutMs = 30_000, what = 'element' }: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+export async function waitForText(
+  locator: Locator,
+  pattern: RegExp | string,
+  { timeoutMs = 30_000, what = 'element' }: { timeoutMs?: number; what?: string } = {},
+): Promise<string> {
   const matches = (text: string) => (typeof pattern === 'string' ? text === pattern : pattern.test(text));
   const deadline = Date.now() + timeoutMs;
   let last: string | undefined;
@@ -158,7 +162,10 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     await page.goto(server.workbenchUrl({ folder, ...(extensionDevelopmentPath ? { extensionDevelopmentPath } : {}) }));
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
     // the explorer shows the folder once the workbench has restored
-    await page.locator('.monaco-workbench .part.sidebar .explorer-folders-view, .monaco-workbench .part.sidebar .pane-header').first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.monaco-workbench .part.sidebar .explorer-folders-view, .monaco-workbench .part.sidebar .pane-header')
+      .first()
+      .waitFor({ timeout: 60_000 });
 
     const openQuickInput = async (timeoutMs: number) => {
       const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -170,7 +177,10 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
         } catch (error) {
           if (attempt >= 2) throw error;
           // keyboard focus may be outside the workbench: focus the editor area and try again
-          await page.locator('.monaco-workbench .part.editor').click({ position: { x: 20, y: 20 } }).catch(() => undefined);
+          await page
+            .locator('.monaco-workbench .part.editor')
+            .click({ position: { x: 20, y: 20 } })
+            .catch(() => undefined);
         }
       }
     };
@@ -185,11 +195,17 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
         const input = await openQuickInput(timeoutMs);
         await input.fill(`>${title}`);
         const label = new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`);
-        const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+        const row = page
+          .locator('.quick-input-list .monaco-list-row')
+          .filter({ has: page.locator('.label-name', { hasText: label }) })
+          .first();
         try {
           await row.waitFor({ state: 'visible', timeout: timeoutMs });
         } catch {
-          const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+          const shown = await page
+            .locator('.quick-input-list .monaco-list-row .label-name')
+            .allInnerTexts()
+            .catch(() => []);
           await page.keyboard.press('Escape');
           throw new Error(`runCommand: no command '${title}' in the palette (it shows: ${shown.join(' | ') || 'nothing'})`);
         }
@@ -202,8 +218,16 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
         try {
           await item.waitFor({ state: 'visible', timeout: timeoutMs });
         } catch {
-          const shown = await page.locator('.statusbar-item').allInnerTexts().catch(() => []);
-          throw new Error(`waitForStatusBarText: no status bar item matching ${pattern} within ${timeoutMs} ms (shown: ${shown.map((text) => JSON.stringify(text.trim())).filter((text) => text !== '""').join(', ')})`);
+          const shown = await page
+            .locator('.statusbar-item')
+            .allInnerTexts()
+            .catch(() => []);
+          throw new Error(
+            `waitForStatusBarText: no status bar item matching ${pattern} within ${timeoutMs} ms (shown: ${shown
+              .map((text) => JSON.stringify(text.trim()))
+              .filter((text) => text !== '""')
+              .join(', ')})`,
+          );
         }
         return (await item.innerText()).trim();
       },

@@ -118,7 +118,8 @@ const MAX_SOCKET_PATH_BYTES = 107;
  *  give later, in the native client's words. */
 function usableSocketPath(): string {
   const found = socketPath(process.env, process.getuid?.() ?? 0, process.cwd());
-  if (Buffer.byteLength(found) > MAX_SOCKET_PATH_BYTES) throw new Error(`socket path ${found} is too long for a Unix socket (max ${MAX_SOCKET_PATH_BYTES} bytes)`);
+  if (Buffer.byteLength(found) > MAX_SOCKET_PATH_BYTES)
+    throw new Error(`socket path ${found} is too long for a Unix socket (max ${MAX_SOCKET_PATH_BYTES} bytes)`);
   return found;
 }
 
@@ -188,7 +189,11 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-async function runWithConfig(command: Exclude<Command, 'help' | 'version' | 'socket-path'>, { file, statsFormat }: CommandLine, config: WarmccConfig): Promise<number> {
+async function runWithConfig(
+  command: Exclude<Command, 'help' | 'version' | 'socket-path'>,
+  { file, statsFormat }: CommandLine,
+  config: WarmccConfig,
+): Promise<number> {
   switch (command) {
     case 'explain': {
       const result = await explain(config, { file, cwd: process.cwd() });

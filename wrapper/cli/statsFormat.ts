@@ -10,9 +10,13 @@ export function formatStatsText(s: StatsSnapshot): string {
     ['Cache hits', formatCount(s.cacheHits)],
     ['Cache hits (direct)', formatCount(s.directHits)],
     ['Cache hits (preprocessed)', formatCount(s.preprocessedHits)],
-    ...Object.entries(s.hitsByLanguage).sort().map(([language, count]): [string, string] => [`Cache hits (${language})`, formatCount(count)]),
+    ...Object.entries(s.hitsByLanguage)
+      .sort()
+      .map(([language, count]): [string, string] => [`Cache hits (${language})`, formatCount(count)]),
     ['Cache misses', formatCount(s.cacheMisses)],
-    ...Object.entries(s.missesByLanguage).sort().map(([language, count]): [string, string] => [`Cache misses (${language})`, formatCount(count)]),
+    ...Object.entries(s.missesByLanguage)
+      .sort()
+      .map(([language, count]): [string, string] => [`Cache misses (${language})`, formatCount(count)]),
     ['Cache hit rate', formatPercent(s.hitRate, { digits: 2, spaced: true })],
     ['Forced recaches', formatCount(s.forcedRecaches)],
     ['Compilation failures', formatCount(s.compileFailures)],
@@ -29,7 +33,10 @@ export function formatStatsText(s: StatsSnapshot): string {
     ['Cache size', formatBytes(s.cacheBytes)],
     ['Max cache size', formatBytes(s.cacheLimitBytes)],
     ['Counting since', new Date(s.since).toISOString()],
-    ['Server', `pid ${s.serverPid}${s.hitServerPids?.length ? ` (hit servers ${s.hitServerPids.join(', ')})` : ''}, version ${s.version}, socket ${s.socketPath}`],
+    [
+      'Server',
+      `pid ${s.serverPid}${s.hitServerPids?.length ? ` (hit servers ${s.hitServerPids.join(', ')})` : ''}, version ${s.version}, socket ${s.socketPath}`,
+    ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}${value.padStart(12)}`);
@@ -58,7 +65,10 @@ function formatTiers(tiers: TierSnapshot[]): string[] {
     return [
       notes.length ? `${tier.name} (${notes.join(', ')})` : tier.name,
       ...[tier.reads, tier.hits, tier.misses, tier.writes, tier.errors, tier.timeouts, tier.corrupt].map((count) => formatCount(count)),
-      formatBytes(tier.bytesRead), formatBytes(tier.bytesWritten), formatMilliseconds(tier.averageReadMs, 2), formatMilliseconds(tier.averageWriteMs, 2),
+      formatBytes(tier.bytesRead),
+      formatBytes(tier.bytesWritten),
+      formatMilliseconds(tier.averageReadMs, 2),
+      formatMilliseconds(tier.averageWriteMs, 2),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));

@@ -63,18 +63,20 @@ function compileThroughServer(socketPath: string, compiler: string, args: string
   let finished = false;
   const umask = process.umask();
   socket.on('connect', () => {
-    socket.write(Buffer.concat([
-      encodePreface(),
-      encodeCompileRequest({
-        stdoutIsTty: process.stdout.isTTY === true,
-        stderrIsTty: process.stderr.isTTY === true,
-        cwd: process.cwd(),
-        argv: [compiler, ...args],
-        env: process.env as Record<string, string>,
-        pid: process.pid,
-        umask,
-      }),
-    ]));
+    socket.write(
+      Buffer.concat([
+        encodePreface(),
+        encodeCompileRequest({
+          stdoutIsTty: process.stdout.isTTY === true,
+          stderrIsTty: process.stderr.isTTY === true,
+          cwd: process.cwd(),
+          argv: [compiler, ...args],
+          env: process.env as Record<string, string>,
+          pid: process.pid,
+          umask,
+        }),
+      ]),
+    );
   });
   socket.on('data', (chunk: Buffer) => {
     let frames;

@@ -65,7 +65,6 @@ export interface EntryCompression {
   level: number;
 }
 
-
 const DEFAULT_CACHE_SIZE = 10 * 1024 ** 3;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
@@ -126,7 +125,10 @@ function parseNonNegativeNumber(text: string | undefined, settingName: string, f
 const SLOPPINESS_VALUES = ['time_macros', 'system_headers'];
 
 function parseSloppiness(text: string | undefined): string[] {
-  const values = (text ?? '').split(',').map((value) => value.trim()).filter(Boolean);
+  const values = (text ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean);
   const unknown = values.filter((value) => !SLOPPINESS_VALUES.includes(value));
   if (unknown.length) throw new Error(`WARMCC_SLOPPINESS: unknown value '${unknown[0]}' (known: ${SLOPPINESS_VALUES.join(', ')})`);
   return values;
@@ -135,7 +137,10 @@ function parseSloppiness(text: string | undefined): string[] {
 /** ':'-separated absolute directories, normalised without a trailing '/'; '/' itself is refused
  *  (every path would become relative, including system headers). */
 function parseBaseDirs(text: string | undefined): string[] {
-  const dirs = (text ?? '').split(':').map((dir) => dir.trim()).filter(Boolean);
+  const dirs = (text ?? '')
+    .split(':')
+    .map((dir) => dir.trim())
+    .filter(Boolean);
   for (const dir of dirs) {
     if (!path.isAbsolute(dir)) throw new Error(`WARMCC_BASEDIRS: '${dir}' is not an absolute directory`);
     if (path.resolve(dir) === '/') throw new Error(`WARMCC_BASEDIRS: '/' cannot be a base dir (every path would be rewritten)`);

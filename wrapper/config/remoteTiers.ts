@@ -55,7 +55,20 @@ const SCHEMES: Record<string, RemoteKind> = {
   'memcached:': 'memcached',
 };
 
-const ATTRIBUTES = ['read-only', 'connect-timeout', 'timeout', 'ttl', 'prefix', 'layout', 'bearer-token', 'region', 'endpoint', 'path-style', 'max-item-size', 'max-chunks'];
+const ATTRIBUTES = [
+  'read-only',
+  'connect-timeout',
+  'timeout',
+  'ttl',
+  'prefix',
+  'layout',
+  'bearer-token',
+  'region',
+  'endpoint',
+  'path-style',
+  'max-item-size',
+  'max-chunks',
+];
 
 export class RemoteSpecError extends Error {}
 
@@ -74,7 +87,11 @@ export function parseRemoteSpec(text: string, settingName: string): RemoteSpec {
   }
   const kind = SCHEMES[url.protocol];
   if (!kind) {
-    throw new RemoteSpecError(`${settingName}: unsupported scheme '${url.protocol}' in '${redactUrl(url)}' (known: ${Object.keys(SCHEMES).map((s) => s.slice(0, -1)).join(', ')})`);
+    throw new RemoteSpecError(
+      `${settingName}: unsupported scheme '${url.protocol}' in '${redactUrl(url)}' (known: ${Object.keys(SCHEMES)
+        .map((s) => s.slice(0, -1))
+        .join(', ')})`,
+    );
   }
   const attributes = new Map<string, string>();
   for (const attribute of attributeTexts) {
@@ -111,7 +128,8 @@ export function parseRemoteSpec(text: string, settingName: string): RemoteSpec {
   if (kind === 's3' && !url.hostname) throw new RemoteSpecError(`${where}: expected s3://bucket[/prefix]`);
   if (kind === 'redis') {
     const db = url.protocol === 'redis+unix:' ? (url.searchParams.get('db') ?? '') : url.pathname.replace(/^\/|\/$/g, '');
-    if (db !== '' && !/^\d+$/.test(db)) throw new RemoteSpecError(`${where}: database '${db}' is not a number (redis://host:port/<db>, redis+unix:///socket?db=<db>)`);
+    if (db !== '' && !/^\d+$/.test(db))
+      throw new RemoteSpecError(`${where}: database '${db}' is not a number (redis://host:port/<db>, redis+unix:///socket?db=<db>)`);
     if (url.protocol === 'redis+unix:' && !url.pathname) throw new RemoteSpecError(`${where}: expected redis+unix:///path/to/socket`);
   }
   const endpoint = attributes.get('endpoint');

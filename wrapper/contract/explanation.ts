@@ -60,4 +60,3 @@ export interface Explanation {
   comparedWith?: RequestSummary;
   changes: Change[];
 }
-

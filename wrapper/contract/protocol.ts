@@ -208,7 +208,10 @@ export class CompileConnectionParser {
         const version = decodePreface(this.preface);
         if (version !== PROTOCOL_VERSION) {
           this.done = true;
-          return { state: 'error', message: `client speaks protocol version ${version}, this server speaks ${PROTOCOL_VERSION} (restart the server after upgrading: warmcc --stop-server)` };
+          return {
+            state: 'error',
+            message: `client speaks protocol version ${version}, this server speaks ${PROTOCOL_VERSION} (restart the server after upgrading: warmcc --stop-server)`,
+          };
         }
         rest = this.preface.subarray(PREFACE_LENGTH);
         this.preface = undefined;

@@ -99,7 +99,19 @@ export interface TierSnapshot extends TierCounters {
 
 export function zeroTierCounters(): TierCounters {
   return {
-    reads: 0, hits: 0, misses: 0, writes: 0, errors: 0, timeouts: 0, corrupt: 0, skippedOpenCircuit: 0, circuitOpenings: 0,
-    writesSkipped: {}, bytesRead: 0, bytesWritten: 0, totalReadMs: 0, totalWriteMs: 0,
+    reads: 0,
+    hits: 0,
+    misses: 0,
+    writes: 0,
+    errors: 0,
+    timeouts: 0,
+    corrupt: 0,
+    skippedOpenCircuit: 0,
+    circuitOpenings: 0,
+    writesSkipped: {},
+    bytesRead: 0,
+    bytesWritten: 0,
+    totalReadMs: 0,
+    totalWriteMs: 0,
   };
 }

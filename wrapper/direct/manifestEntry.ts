@@ -78,7 +78,9 @@ export function newManifestEntry(
   const includerDirs = [
     ...new Set([
       // system headers too when they have quote includes (e.g. under an -isystem directory)
-      ...[source, ...includes.filter((include) => !include.system || hashedFile(include.file)?.hasQuoteIncludes).map((include) => include.file)].map((file) => path.dirname(file)),
+      ...[source, ...includes.filter((include) => !include.system || hashedFile(include.file)?.hasQuoteIncludes).map((include) => include.file)].map((file) =>
+        path.dirname(file),
+      ),
       ...(searchPath.forcedIncludes ? [searchPath.forcedIncludes.cwd] : []),
     ]),
   ];
@@ -140,4 +142,3 @@ export function newManifestEntry(
   if (appearedSince) return 'file modified too recently';
   return { files, absent: [...absent], resultKey };
 }
-

@@ -12,7 +12,13 @@ const SEPARATELY_COMPARED = new Set(['compiler', 'source content', 'preprocessed
 const ARGUMENT_PARTS = new Set(['args', 'preprocessor args', 'dependency args']);
 const CWD_PARTS = new Set(['cwd', 'cwd (direct)']);
 /** parts only the direct key has: not compared against a preprocessed key's parts */
-const DIRECT_ONLY_PARTS = new Set(['format', 'preprocessor args', 'cwd (direct)', 'source path', ...PREPROCESSOR_ENVIRONMENT_VARIABLES.map((name) => `env ${name}`)]);
+const DIRECT_ONLY_PARTS = new Set([
+  'format',
+  'preprocessor args',
+  'cwd (direct)',
+  'source path',
+  ...PREPROCESSOR_ENVIRONMENT_VARIABLES.map((name) => `env ${name}`),
+]);
 
 function summary(record: JournalRecord): RequestSummary {
   const result: RequestSummary = { at: record.at, outcome: record.outcome, cwd: record.cwd };
@@ -131,7 +137,8 @@ export function compareRequests(earlier: JournalRecord, later: JournalRecord): C
   if (keyDiffers && changes.length === 0) {
     // preprocessor mode: -D/-I are not key parts, their effect is in the preprocessed text
     if (!compared.has('preprocessor args') && earlier.preprocessorArgs && later.preprocessorArgs) {
-      for (const run of listDifferences(earlier.preprocessorArgs, later.preprocessorArgs)) changes.push({ kind: 'arguments', part: 'preprocessor args', ...run });
+      for (const run of listDifferences(earlier.preprocessorArgs, later.preprocessorArgs))
+        changes.push({ kind: 'arguments', part: 'preprocessor args', ...run });
     }
     if (changes.length === 0) changes.push({ kind: 'preprocessed output' });
   }

@@ -15,12 +15,19 @@ const DEPEND_KEY_FORMAT = 'warmcc-depend-1';
 /** Environment variables that change what the compiler writes (objects or diagnostics) but
  *  are not visible in the preprocessed text. */
 export const KEY_ENVIRONMENT_VARIABLES = [
-  'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', // language of diagnostics
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'LC_MESSAGES', // language of diagnostics
   'GCC_COLORS', // colours in the stored diagnostics
-  'GCC_COMPARE_DEBUG', 'COMPILER_PATH', 'GCC_EXEC_PREFIX', // which back end / how it runs
+  'GCC_COMPARE_DEBUG',
+  'COMPILER_PATH',
+  'GCC_EXEC_PREFIX', // which back end / how it runs
   'CCC_OVERRIDE_OPTIONS', // clang rewrites its own arguments from this
   'SOURCE_DATE_EPOCH',
-  'MACOSX_DEPLOYMENT_TARGET', 'SDKROOT', 'IPHONEOS_DEPLOYMENT_TARGET',
+  'MACOSX_DEPLOYMENT_TARGET',
+  'SDKROOT',
+  'IPHONEOS_DEPLOYMENT_TARGET',
 ] as const;
 
 /** Variables that change preprocessing: in the direct key, since no preprocessor runs there. */

@@ -34,9 +34,8 @@ async function detect(compiler: string, env: Record<string, string | undefined>)
   const probe = await runProcess(compiler, ['-E', '-dM', '-x', 'c', '/dev/null'], { cwd: '/', env });
   if (probe.code !== 0) return undefined;
   const macros = probe.stdout.toString();
-  const family: CompilerFamily | undefined = macroValue(macros, '__clang__') !== undefined
-    ? 'clang'
-    : macroValue(macros, '__GNUC__') !== undefined ? 'gcc' : undefined;
+  const family: CompilerFamily | undefined =
+    macroValue(macros, '__clang__') !== undefined ? 'clang' : macroValue(macros, '__GNUC__') !== undefined ? 'gcc' : undefined;
   if (!family) return undefined;
   const hash = createHash('sha256');
   await hashFile(compiler, hash);

@@ -25,7 +25,10 @@ export const SERVER_NODE_FLAGS = ['--initial-old-space-size=64'];
 
 function openDescriptorsAbove2(): number[] {
   try {
-    return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => fd > 2 && fd < 4096);
+    return fs
+      .readdirSync('/proc/self/fd')
+      .map(Number)
+      .filter((fd) => fd > 2 && fd < 4096);
   } catch {
     return [3, 4, 5, 6, 7, 8, 9];
   }

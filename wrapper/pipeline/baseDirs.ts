@@ -79,7 +79,11 @@ export function resolvedEntries(location: Relocation, entries: ManifestEntry[]):
   let resolved = byCwd.get(location.cwd);
   if (!resolved) {
     const resolve = (file: string): string => path.resolve(location.cwd, file);
-    resolved = entries.map((entry) => ({ ...entry, files: entry.files.map(([file, hash]): [string, string] => [resolve(file), hash]), absent: entry.absent.map(resolve) }));
+    resolved = entries.map((entry) => ({
+      ...entry,
+      files: entry.files.map(([file, hash]): [string, string] => [resolve(file), hash]),
+      absent: entry.absent.map(resolve),
+    }));
     if (byCwd.size >= RESOLVED_CWDS_KEPT) byCwd.clear();
     byCwd.set(location.cwd, resolved);
   }

@@ -50,7 +50,13 @@ export interface HandedOver {
 /** The main server's part of a request a hit server prepared (and looked up): the stages from
  *  where the hit server stopped. The manifest lookup runs again only when it may now find more:
  *  a store of the source was still running, or remote tiers hold manifests too. */
-export async function continueHandedOver(request: CompileRequest, context: CompileContext, signal: AbortSignal, handedOver: HandedOver, remoteTiers: boolean): Promise<CompileReply> {
+export async function continueHandedOver(
+  request: CompileRequest,
+  context: CompileContext,
+  signal: AbortSignal,
+  handedOver: HandedOver,
+  remoteTiers: boolean,
+): Promise<CompileReply> {
   const { at, prepared, manifestMiss } = handedOver;
   const results: StageResults = { at, preparation: { kind: 'prepared', prepared } };
   try {

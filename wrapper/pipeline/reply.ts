@@ -11,9 +11,7 @@ import { parseDiagnostics } from '../outputs/diagnosticsParser';
 import type { CompileContext } from './context';
 
 export type CompileReply =
-  | { kind: 'exit'; code: number; stdout: Buffer; stderr: Buffer }
-  | { kind: 'runLocally'; reason: string }
-  | { kind: 'error'; message: string };
+  { kind: 'exit'; code: number; stdout: Buffer; stderr: Buffer } | { kind: 'runLocally'; reason: string } | { kind: 'error'; message: string };
 
 export const CLIENT_WENT_AWAY: CompileReply = { kind: 'error', message: 'client went away' };
 
@@ -24,7 +22,13 @@ export function replayed(parsed: CacheableCompile, request: CompileRequest, code
 }
 
 /** Tells editors (context.compiled) that a cacheable compile finished, with its diagnostics. */
-export function announce(context: CompileContext, request: CompileRequest, parsed: CacheableCompile, outcome: CompiledNotification['outcome'], stderr: Buffer): void {
+export function announce(
+  context: CompileContext,
+  request: CompileRequest,
+  parsed: CacheableCompile,
+  outcome: CompiledNotification['outcome'],
+  stderr: Buffer,
+): void {
   context.compiled({
     source: path.resolve(request.cwd, parsed.inputFile),
     cwd: request.cwd,

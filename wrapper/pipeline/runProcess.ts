@@ -61,7 +61,7 @@ export function runProcess(
     child.on('close', (code, signal) => {
       options.signal?.removeEventListener('abort', onAbort);
       resolve({
-        code: code ?? 128 + (signal ? SIGNAL_NUMBERS[signal] ?? 1 : 1),
+        code: code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 1) : 1),
         stdout: Buffer.concat(stdout),
         stderr: Buffer.concat(stderr),
         ms: performance.now() - started,

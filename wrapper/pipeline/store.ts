@@ -33,7 +33,8 @@ export function store(job: CompileJob, resultKey: string, entry: CacheEntry, rec
   );
 }
 
-const sameFiles = (a: readonly FileHash[], b: readonly FileHash[]): boolean => a.length === b.length && a.every(([file, hash], i) => b[i]![0] === file && b[i]![1] === hash);
+const sameFiles = (a: readonly FileHash[], b: readonly FileHash[]): boolean =>
+  a.length === b.length && a.every(([file, hash], i) => b[i]![0] === file && b[i]![1] === hash);
 
 /** A depend-mode result: stored only with its manifest entry, which must list the files with the
  *  very hashes the key was computed from (a file changed since would make the key lie). */

@@ -41,7 +41,14 @@ export function serveCompileConnection(socket: net.Socket, context: CompileConte
 }
 
 /** Serves a request a hit server read, prepared and looked up, from where it stopped. */
-export function serveHandedOverConnection(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks, request: CompileRequest, handedOver: HandedOver | undefined, remoteTiers: boolean): void {
+export function serveHandedOverConnection(
+  socket: net.Socket,
+  context: CompileContext,
+  hooks: CompileConnectionHooks,
+  request: CompileRequest,
+  handedOver: HandedOver | undefined,
+  remoteTiers: boolean,
+): void {
   socket.on('error', () => {});
   // the client sends nothing more; reading lets a vanished client be noticed (and its compile killed)
   socket.on('data', () => refuseConnection(socket, context, 'more than one request on a connection'));
@@ -50,7 +57,13 @@ export function serveHandedOverConnection(socket: net.Socket, context: CompileCo
   );
 }
 
-function serveRequest(socket: net.Socket, context: CompileContext, hooks: CompileConnectionHooks, request: CompileRequest, run: (signal: AbortSignal) => Promise<CompileReply>): void {
+function serveRequest(
+  socket: net.Socket,
+  context: CompileContext,
+  hooks: CompileConnectionHooks,
+  request: CompileRequest,
+  run: (signal: AbortSignal) => Promise<CompileReply>,
+): void {
   const abort = new AbortController();
   socket.on('close', () => abort.abort());
   hooks.begin();

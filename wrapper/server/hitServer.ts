@@ -110,7 +110,9 @@ export function runHitServer(): void {
     }
     socket.removeAllListeners('data');
     socket.pause();
-    debug(`hit server ${slot}: handing ${request.argv.slice(1).find((arg) => !arg.startsWith('-')) ?? request.argv[0]} over to the main server (${answer.handedOver?.manifestMiss ? 'manifest miss' : answer.handedOver ? 'prepared' : 'from the start'})`);
+    debug(
+      `hit server ${slot}: handing ${request.argv.slice(1).find((arg) => !arg.startsWith('-')) ?? request.argv[0]} over to the main server (${answer.handedOver?.manifestMiss ? 'manifest miss' : answer.handedOver ? 'prepared' : 'from the start'})`,
+    );
     // from the start, the main server counts the request again: only errors met here are kept
     const statsCalls = answer.handedOver ? calls : calls.filter(([method]) => method === 'readError' || method === 'writeError');
     if (!(await send({ type: 'handover', request, handedOver: answer.handedOver, statsCalls }, socket))) socket.destroy();

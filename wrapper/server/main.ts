@@ -32,7 +32,6 @@ import { Stats, statsFileFor } from './stats';
 declare const WARMCC_VERSION: string;
 const version = typeof WARMCC_VERSION === 'string' ? WARMCC_VERSION : 'dev';
 
-
 /** The lock is held by a server that no longer accepts (it is stopping: waiting for its hit
  *  servers and its last writes) for up to this long; a server started meanwhile (a restart) waits
  *  for it rather than giving up. */
@@ -82,7 +81,12 @@ async function main(): Promise<void> {
     void work.finally(() => pendingWork.delete(work));
   };
   // local disk first, then the remote tiers (WARMCC_REMOTE); backends load on first use
-  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, { recorder: stats, log: logError, debug, track });
+  const storage = new TieredStorage(new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, log), config.remotes, {
+    recorder: stats,
+    log: logError,
+    debug,
+    track,
+  });
   const compiledListeners = new Set<(event: CompiledNotification) => void>();
   const exitingListeners = new Set<(reason: string) => void>();
   let activeCompiles = 0;
@@ -214,7 +218,9 @@ async function main(): Promise<void> {
   await fs.chmod(config.socketPath, 0o600);
   const socketInode = (await fs.stat(config.socketPath)).ino;
   const entryCodec = effectiveCodec(config.compression);
-  log(`warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s, hit servers: ${config.hitServers}, entries: ${entryCodec.codec}${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`);
+  log(
+    `warmcc server ${version} listening on ${config.socketPath} (cache ${config.cacheDir}, limit ${config.cacheSizeLimit} bytes, idle timeout ${config.idleTimeoutSeconds}s, hit servers: ${config.hitServers}, entries: ${entryCodec.codec}${config.remotes.length ? `, remote tiers: ${config.remotes.map(describeRemote).join(' ')}` : ''})`,
+  );
   if (entryCodec.note) log(`entries are written with deflate, not LZ4: ${entryCodec.note}; LZ4 entries written by other servers read as misses`);
 
   storage.prepare();
@@ -241,11 +247,14 @@ async function main(): Promise<void> {
 
   if (config.idleTimeoutSeconds > 0) {
     const idleMs = config.idleTimeoutSeconds * 1000;
-    setInterval(() => {
-      if (activeCompiles === 0 && pendingWork.size === 0 && Date.now() - lastActivity >= idleMs) {
-        void stop(`idle for ${config.idleTimeoutSeconds}s`);
-      }
-    }, Math.min(idleMs, 5000)).unref();
+    setInterval(
+      () => {
+        if (activeCompiles === 0 && pendingWork.size === 0 && Date.now() - lastActivity >= idleMs) {
+          void stop(`idle for ${config.idleTimeoutSeconds}s`);
+        }
+      },
+      Math.min(idleMs, 5000),
+    ).unref();
     // keep the process alive while idle-waiting (the interval is unref'd so stop() can exit)
   }
   process.on('SIGTERM', () => void stop('SIGTERM'));

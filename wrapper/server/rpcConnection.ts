@@ -78,7 +78,10 @@ export function serveRpcConnection(socket: Duplex, control: ServerControl): void
     if (!initialized || notifyTimer) return;
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
-      control.snapshot().then((snapshot) => connection.sendNotification(statsChangedNotification, snapshot)).catch(() => {});
+      control
+        .snapshot()
+        .then((snapshot) => connection.sendNotification(statsChangedNotification, snapshot))
+        .catch(() => {});
     }, NOTIFY_INTERVAL_MS);
   });
   // parsing diagnostics is cheap, but only editors (initialized connections) want them

@@ -11,14 +11,29 @@ const SAVE_DELAY_MS = 1000;
 
 function zeroCounters(): Counters {
   return {
-    compileRequests: 0, requestsExecuted: 0, cacheHits: 0, directHits: 0, preprocessedHits: 0, directModeSkipped: {}, cacheMisses: 0,
-    hitsByLanguage: {}, missesByLanguage: {}, notCacheable: {},
-    compileFailures: 0, cacheReadErrors: 0, cacheWriteErrors: 0, corruptEntries: 0,
-    forcedRecaches: 0, internalErrors: 0,
-    totalHitMs: 0, totalMissMs: 0, compileMsSaved: 0, tiers: {}, since: Date.now(),
+    compileRequests: 0,
+    requestsExecuted: 0,
+    cacheHits: 0,
+    directHits: 0,
+    preprocessedHits: 0,
+    directModeSkipped: {},
+    cacheMisses: 0,
+    hitsByLanguage: {},
+    missesByLanguage: {},
+    notCacheable: {},
+    compileFailures: 0,
+    cacheReadErrors: 0,
+    cacheWriteErrors: 0,
+    corruptEntries: 0,
+    forcedRecaches: 0,
+    internalErrors: 0,
+    totalHitMs: 0,
+    totalMissMs: 0,
+    compileMsSaved: 0,
+    tiers: {},
+    since: Date.now(),
   };
 }
-
 
 function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
@@ -32,7 +47,17 @@ export function statsFileFor(cacheDir: string, socketPath: string): string {
 /** What serving a compile reports (wrapper/pipeline/): the Stats object itself, or in a hit
  *  server (hitServer.ts) a log of the calls, replayed by the main server's Stats. */
 export type StatsRecorder = Pick<Stats, StatsMethod>;
-export const STATS_METHODS = ['request', 'hit', 'miss', 'compileFailed', 'notCacheable', 'directModeSkipped', 'readError', 'writeError', 'internalError'] as const;
+export const STATS_METHODS = [
+  'request',
+  'hit',
+  'miss',
+  'compileFailed',
+  'notCacheable',
+  'directModeSkipped',
+  'readError',
+  'writeError',
+  'internalError',
+] as const;
 export type StatsMethod = (typeof STATS_METHODS)[number];
 export type StatsCall = { [M in StatsMethod]: [M, Parameters<Stats[M]>] }[StatsMethod];
 
@@ -42,7 +67,10 @@ export class Stats {
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly file: string, private readonly log: (message: string) => void) {
+  constructor(
+    private readonly file: string,
+    private readonly log: (message: string) => void,
+  ) {
     this.counters = this.load();
   }
 

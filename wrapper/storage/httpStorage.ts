@@ -118,7 +118,10 @@ export class HttpStorage implements RemoteBackend {
         },
       );
       // the connect phase has its own, shorter limit (a black-holed host)
-      const connectTimer = setTimeout(() => request.destroy(new RemoteTimeoutError(`no connection within ${this.spec.connectTimeoutMs} ms`)), this.spec.connectTimeoutMs);
+      const connectTimer = setTimeout(
+        () => request.destroy(new RemoteTimeoutError(`no connection within ${this.spec.connectTimeoutMs} ms`)),
+        this.spec.connectTimeoutMs,
+      );
       request.on('socket', (socket) => {
         if (!socket.connecting) clearTimeout(connectTimer);
         else socket.once('connect', () => clearTimeout(connectTimer));

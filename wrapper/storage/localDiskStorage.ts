@@ -52,7 +52,9 @@ export class LocalDiskStorage implements CacheStorage {
     scan = true,
   ) {
     this.objectsDir = path.join(cacheDir, 'objects');
-    this.scanned = scan ? this.rescan().catch((error: Error) => this.log(`local disk: scan of ${this.objectsDir} failed: ${error.message}`)) : Promise.resolve();
+    this.scanned = scan
+      ? this.rescan().catch((error: Error) => this.log(`local disk: scan of ${this.objectsDir} failed: ${error.message}`))
+      : Promise.resolve();
   }
 
   private entryPath(key: string): string {

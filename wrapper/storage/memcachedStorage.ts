@@ -65,7 +65,9 @@ export class MemcachedStorage implements RemoteBackend {
     }
     const writeId = randomBytes(8);
     await Promise.all(
-      Array.from({ length: chunks }, (_, n) => this.set(`${this.itemKey(key)}:${writeId.toString('hex')}:${n}`, data.subarray(n * this.chunkBytes, (n + 1) * this.chunkBytes))),
+      Array.from({ length: chunks }, (_, n) =>
+        this.set(`${this.itemKey(key)}:${writeId.toString('hex')}:${n}`, data.subarray(n * this.chunkBytes, (n + 1) * this.chunkBytes)),
+      ),
     );
     const index = Buffer.alloc(INDEX_LENGTH);
     INDEX_MAGIC.copy(index, 0);

@@ -35,6 +35,7 @@ export function unwrapRemoteEntry(key: string, bytes: Buffer): Buffer {
   const length = bytes.readUInt32LE(12);
   const payload = bytes.subarray(HEADER_LENGTH);
   if (payload.length !== length) throw new ForeignRemoteEntryError(`truncated remote entry (${payload.length} of ${length} payload bytes)`);
-  if (checksum(key, payload) !== bytes.readUInt32LE(8)) throw new ForeignRemoteEntryError('remote entry checksum mismatch (corrupt, or stored under another key)');
+  if (checksum(key, payload) !== bytes.readUInt32LE(8))
+    throw new ForeignRemoteEntryError('remote entry checksum mismatch (corrupt, or stored under another key)');
   return payload;
 }

@@ -64,7 +64,9 @@ export class S3Storage implements RemoteBackend {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' }),
+    );
   }
 
   async remove(key: string): Promise<void> {

@@ -95,7 +95,14 @@ export class TieredStorage implements CacheStorage {
     this.maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
     const threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     const cooldown = options.circuitCooldownMs ?? DEFAULT_CIRCUIT_COOLDOWN_MS;
-    this.remotes = specs.map((spec) => ({ spec, breaker: new CircuitBreaker(threshold, cooldown), backend: undefined, writesInFlight: 0, writeQueue: [], queuedBytes: 0 }));
+    this.remotes = specs.map((spec) => ({
+      spec,
+      breaker: new CircuitBreaker(threshold, cooldown),
+      backend: undefined,
+      writesInFlight: 0,
+      writeQueue: [],
+      queuedBytes: 0,
+    }));
     this.name = [local.name, ...specs.map((spec) => spec.display)].join(' + ');
   }
 
@@ -269,7 +276,8 @@ export class TieredStorage implements CacheStorage {
   /** Queues a background write to one remote tier (bounded concurrency and queue). */
   private writeRemote(tier: RemoteTier, key: string, wrapped: Buffer): void {
     const name = tier.spec.display;
-    const full = tier.writesInFlight >= this.maxWritesInFlight && (tier.writeQueue.length >= MAX_QUEUED_WRITES || tier.queuedBytes + wrapped.length > this.maxQueuedBytes);
+    const full =
+      tier.writesInFlight >= this.maxWritesInFlight && (tier.writeQueue.length >= MAX_QUEUED_WRITES || tier.queuedBytes + wrapped.length > this.maxQueuedBytes);
     if (full) {
       this.recorder.tier(name, (c) => (c.writesSkipped['write queue full'] = (c.writesSkipped['write queue full'] ?? 0) + 1));
       return;

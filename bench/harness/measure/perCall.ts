@@ -57,7 +57,15 @@ const MAX_LOOP_MS = 180_000;
  * Per-call cost of `cmd args` in a tight sequential loop. With a tool: one priming call (miss),
  * three warm-up calls, then `calls` timed calls, verified against the tool's hit counter.
  */
-export async function perCall(ctx: BenchContext, label: string, command: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, tool: Tool | undefined): Promise<HitRow> {
+export async function perCall(
+  ctx: BenchContext,
+  label: string,
+  command: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tool: Tool | undefined,
+): Promise<HitRow> {
   const row: HitRow = { label, command, status: 'ok', calls: 0, notes: [] };
   ctx.hits.push(row);
   const logFile = path.join(ctx.logDir, `per-call-${slug(label)}.log`);
@@ -112,7 +120,9 @@ export async function perCall(ctx: BenchContext, label: string, command: string,
       row.status = 'suspect';
       row.notes.push('⚠ hits NOT verified (stats unavailable)');
     } else {
-      row.notes.push(`hits ${row.stats.hits}/${times.length}${row.stats.direct !== undefined ? ` (direct ${row.stats.direct}, preprocessed ${row.stats.preprocessed})` : ''}`);
+      row.notes.push(
+        `hits ${row.stats.hits}/${times.length}${row.stats.direct !== undefined ? ` (direct ${row.stats.direct}, preprocessed ${row.stats.preprocessed})` : ''}`,
+      );
       if (row.stats.hits < times.length) {
         row.status = 'suspect';
         row.notes.push('⚠ not every call hit');

@@ -66,7 +66,15 @@ export async function benchTool(ctx: BenchContext, tool: Tool, stops: ServerStop
     if (tool.beforeWarm) hitRow.notes.push('local tier emptied (`warmcc -C`, untimed) before each call, so every hit comes from Redis');
     if (tool.perHitNotes) hitRow.notes.push(...(await tool.perHitNotes()));
     if (tool.id === 'ccache') {
-      await perCall(ctx, 'ccache (preprocessor mode)', `CCACHE_NODIRECT=1 ccache ${args.join(' ')}`, tool.exe, args, { ...tool.env, CCACHE_NODIRECT: '1' }, tool);
+      await perCall(
+        ctx,
+        'ccache (preprocessor mode)',
+        `CCACHE_NODIRECT=1 ccache ${args.join(' ')}`,
+        tool.exe,
+        args,
+        { ...tool.env, CCACHE_NODIRECT: '1' },
+        tool,
+      );
     }
   } finally {
     await stop();

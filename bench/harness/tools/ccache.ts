@@ -38,8 +38,13 @@ export function makeCcache(work: string, exe: string, version: string): Tool {
         misses: g('cache_miss'),
         direct: g('direct_cache_hit'),
         preprocessed: g('preprocessed_cache_hit'),
-        uncacheable: g('called_for_link') + g('called_for_preprocessing') + g('unsupported_compiler_option') +
-          g('unsupported_source_language') + g('no_input_file') + g('multiple_source_files'),
+        uncacheable:
+          g('called_for_link') +
+          g('called_for_preprocessing') +
+          g('unsupported_compiler_option') +
+          g('unsupported_source_language') +
+          g('no_input_file') +
+          g('multiple_source_files'),
         errors: g('internal_error') + g('compile_failed') + g('preprocessor_error') + g('missing_cache_file'),
       };
     },

@@ -25,7 +25,14 @@ export interface ToolDiscovery {
 }
 
 /** `tools` in report order (warmcc before its variants); `env` is the base environment. */
-export async function findTools(tools: readonly ToolId[], warmccBin: string, work: string, sockDir: string, logDir: string, env: NodeJS.ProcessEnv): Promise<ToolDiscovery> {
+export async function findTools(
+  tools: readonly ToolId[],
+  warmccBin: string,
+  work: string,
+  sockDir: string,
+  logDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ToolDiscovery> {
   const toolVersions: string[] = [];
   const found = new Map<ToolId, FoundTool>();
   /** why a tool is skipped, where it is not simply missing */
@@ -37,12 +44,10 @@ export async function findTools(tools: readonly ToolId[], warmccBin: string, wor
       if (!warmcc) {
         skipReasons.set(id, `skipped: needs the warmcc row (--tools warmcc,${id})`);
         progress(`${id}: ${skipReasons.get(id)}`);
-      }
-      else if (id === 'warmcc-remote' && !which('redis-server', env)) {
+      } else if (id === 'warmcc-remote' && !which('redis-server', env)) {
         skipReasons.set(id, 'skipped: redis-server not installed');
         progress(`warmcc-remote: ${skipReasons.get(id)}`);
-      }
-      else found.set(id, warmcc);
+      } else found.set(id, warmcc);
       continue;
     }
     if (id === 'warmcc') {
@@ -60,7 +65,12 @@ export async function findTools(tools: readonly ToolId[], warmccBin: string, wor
       if (!fs.existsSync(path.join(REPO, 'dist', 'server.js'))) progress('warmcc: note: dist/server.js is missing; the server may not start');
       // isolated env, in case even --version talks to (or starts) a server
       const versionSocket = path.join(sockDir, 'version.sock');
-      const v = await firstLine(warmccBin, ['--version'], work, warmccEnv(path.join(work, 'warmcc-version'), versionSocket, path.join(logDir, 'warmcc-version.log')));
+      const v = await firstLine(
+        warmccBin,
+        ['--version'],
+        work,
+        warmccEnv(path.join(work, 'warmcc-version'), versionSocket, path.join(logDir, 'warmcc-version.log')),
+      );
       const left = await killLeftovers('warmcc --version', ['WARMCC_SOCKET', versionSocket]);
       if (left) progress(left);
       found.set(id, { exe: warmccBin, version: v });

@@ -106,8 +106,13 @@ export function makeWarmcc(work: string, exe: string, sockDir: string, version: 
     };
     tool.perHitNotes = async () => {
       const r = await capture(exe, ['-s', '--stats-format', 'json'], env, work);
-      const tiers = (extractJson(r.out) as { tiers?: { name: string; hits: number; reads: number; averageReadMs: number; errors: number; timeouts: number }[] }).tiers ?? [];
-      return tiers.map((t) => `${t.name}: ${t.hits}/${t.reads} hits, ${t.averageReadMs.toFixed(2)} ms per read${t.errors + t.timeouts ? `, ⚠ ${t.errors} errors, ${t.timeouts} timeouts` : ''}`);
+      const tiers =
+        (extractJson(r.out) as { tiers?: { name: string; hits: number; reads: number; averageReadMs: number; errors: number; timeouts: number }[] }).tiers ??
+        [];
+      return tiers.map(
+        (t) =>
+          `${t.name}: ${t.hits}/${t.reads} hits, ${t.averageReadMs.toFixed(2)} ms per read${t.errors + t.timeouts ? `, ⚠ ${t.errors} errors, ${t.timeouts} timeouts` : ''}`,
+      );
     };
   }
   return tool;

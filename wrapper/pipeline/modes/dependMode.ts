@@ -27,7 +27,12 @@ export class DependMode extends DirectMode {
       return super.afterManifestMiss(job, miss);
     }
     const userFile = prepared.parsed.outputs.depFile;
-    const plan: MissPlan = { keyed: 'after', directKey: miss.direct.computed.key, dependFile: userFile ?? temporaryDependencyFile(), temporaryDependFile: userFile === undefined };
+    const plan: MissPlan = {
+      keyed: 'after',
+      directKey: miss.direct.computed.key,
+      dependFile: userFile ?? temporaryDependencyFile(),
+      temporaryDependFile: userFile === undefined,
+    };
     return Promise.resolve({ kind: 'miss', plan, facts: { direct: miss.direct } });
   }
 }
