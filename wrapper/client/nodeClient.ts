@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { isTruthy, loadConfig } from '../config/config';
 import { encodeCompileRequest, encodePreface, FrameReader, FrameType } from '../contract/protocol';
@@ -40,6 +41,44 @@ export function resolveCompiler(name: string, pathVariable: string, selfPaths: s
     if (isExecutableFile(candidate) && !selves.has(realpathOrSelf(candidate))) return candidate;
   }
   return undefined;
+}
+
+const REPLACEMENT_CHARACTER = '\uFFFD';
+/** xargs caps it at what the system allows */
+const MAX_XARGS_LINE = 1024 * 1024;
+
+/** Runs the compiler with the last `count` arguments exactly as this process received them
+ *  (from /proc/self/cmdline, which Node does not decode), through xargs -0, which passes bytes
+ *  as they are; the working directory is inherited as it is. Without /proc, as decoded. */
+function runExactBytes(compiler: string, count: number): void {
+  let raw: Buffer[];
+  try {
+    const words = fs.readFileSync('/proc/self/cmdline');
+    raw = [];
+    for (let start = 0; start < words.length;) {
+      const end = words.indexOf(0, start);
+      raw.push(words.subarray(start, end < 0 ? words.length : end));
+      start = end < 0 ? words.length : end + 1;
+    }
+  } catch {
+    return runLocally(compiler, process.argv.slice(-count));
+  }
+  const list = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'warmcc-args-')), 'argv');
+  fs.writeFileSync(list, Buffer.concat(raw.slice(raw.length - count).map((arg) => Buffer.concat([arg, Buffer.from([0])]))), { mode: 0o600 });
+  // -x: one run of the compiler with every argument, or none (never split into several runs)
+  const child = spawn('xargs', ['-0', '-x', '-s', String(MAX_XARGS_LINE), '-a', list, compiler], { stdio: 'inherit' });
+  const cleanUp = (): void => fs.rmSync(path.dirname(list), { recursive: true, force: true });
+  child.on('error', (error) => {
+    cleanUp();
+    process.stderr.write(`warmcc: cannot run ${compiler} through xargs: ${error.message}\n`);
+    process.exit(127);
+  });
+  child.on('close', (code, signal) => {
+    cleanUp();
+    if (signal) process.kill(process.pid, signal);
+    // xargs answers 123 when the command failed with 1-125: the compiler's own status is lost
+    process.exit(code === 123 ? 1 : (code ?? 1));
+  });
 }
 
 /** Runs the compiler directly with our stdio, then exits with its status. */
@@ -138,6 +177,9 @@ async function main(): Promise<void> {
     process.exit(127);
   }
   if (isTruthy(process.env.WARMCC_DISABLE)) return runLocally(compiler, args);
+  // Node decodes argv as UTF-8: bytes that are not (a file named caf\xe9.c) arrive as U+FFFD and
+  // could name another file. Such a call is run with its exact bytes, uncached.
+  if ([...args, process.cwd()].some((arg) => arg.includes(REPLACEMENT_CHARACTER))) return runExactBytes(compiler, args.length);
   let config;
   try {
     config = loadConfig();

@@ -1,6 +1,8 @@
 // The compile protocol of docs/protocol.md, for the Node side (server and Node fallback client).
 // Kept free of heavy imports: the Node client loads it on every compile.
 
+import { isUtf8 } from 'node:buffer';
+
 export const PROTOCOL_VERSION = 1;
 export const PREFACE_MAGIC = Buffer.from('WARMCC', 'ascii');
 export const PREFACE_LENGTH = PREFACE_MAGIC.length + 2;
@@ -27,6 +29,10 @@ export interface CompileRequest {
   env: Record<string, string>;
   pid: number;
   umask: number;
+  /** the first string of the request that is not valid UTF-8 ('argv[2]', 'cwd', 'environment
+   *  variable NAME'): the server keeps strings as UTF-8, so such a call is not cacheable (the
+   *  client runs it with its exact bytes). Absent when every string is valid UTF-8. */
+  notUtf8?: string;
 }
 
 export interface Frame {
@@ -102,12 +108,16 @@ class BodyReader {
     return value;
   }
 
+  /** the first string read that was not valid UTF-8 (decoded with replacement characters) */
+  notUtf8: string | undefined;
+
   string(what: string): string {
     const length = this.u32(what);
     if (this.offset + length > this.body.length) throw new ProtocolError(`truncated COMPILE frame at ${what}`);
-    const text = this.body.toString('utf8', this.offset, this.offset + length);
+    const bytes = this.body.subarray(this.offset, this.offset + length);
     this.offset += length;
-    return text;
+    if (this.notUtf8 === undefined && !isUtf8(bytes)) this.notUtf8 = what;
+    return bytes.toString('utf8');
   }
 
   count(what: string): number {
@@ -132,8 +142,9 @@ export function decodeCompileRequest(body: Buffer): CompileRequest {
   const envc = reader.count('env');
   const env: Record<string, string> = {};
   for (let i = 0; i < envc; i++) {
-    const entry = reader.string(`env[${i}]`);
+    const entry = reader.string('env');
     const equals = entry.indexOf('=');
+    if (reader.notUtf8 === 'env') reader.notUtf8 = `environment variable ${equals > 0 ? entry.slice(0, equals) : entry}`;
     if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1);
   }
   const pid = reader.u32('pid');
@@ -141,7 +152,9 @@ export function decodeCompileRequest(body: Buffer): CompileRequest {
   reader.end();
   if (argv.length === 0) throw new ProtocolError('COMPILE frame without a compiler');
   if (!cwd.startsWith('/')) throw new ProtocolError(`COMPILE frame cwd is not absolute: '${cwd}'`);
-  return { stdoutIsTty: (flags & 1) !== 0, stderrIsTty: (flags & 2) !== 0, cwd, argv, env, pid, umask };
+  const request: CompileRequest = { stdoutIsTty: (flags & 1) !== 0, stderrIsTty: (flags & 2) !== 0, cwd, argv, env, pid, umask };
+  if (reader.notUtf8 !== undefined) request.notUtf8 = reader.notUtf8;
+  return request;
 }
 
 /** Incremental frame splitter for a byte stream. */

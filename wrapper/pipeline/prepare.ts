@@ -43,6 +43,13 @@ export type Preparation =
 /** Variables that make the compiler write extra dependency files behind our back. */
 const DEPENDENCY_ENVIRONMENT = ['DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES'];
 
+/** The counted reason for a request with bytes that are not UTF-8 (protocol.ts notUtf8). */
+function notUtf8Reason(where: string): string {
+  if (where === 'cwd') return 'non-UTF-8 working directory';
+  if (where.startsWith('environment')) return 'non-UTF-8 environment variable';
+  return 'non-UTF-8 argument';
+}
+
 /** ms since the epoch, high resolution */
 export function now(): number {
   return performance.timeOrigin + performance.now();
@@ -55,6 +62,13 @@ export async function prepare(request: CompileRequest, context: CompileContext):
   const compiler = invokedCompiler.includes('/') ? path.resolve(request.cwd, invokedCompiler) : invokedCompiler;
   stats.request();
   const startedAt = now();
+  if (request.notUtf8 !== undefined) {
+    // strings are UTF-8 here, and Node passes only UTF-8 to the compiler: the client runs the
+    // call itself, with its exact bytes
+    const reason = notUtf8Reason(request.notUtf8);
+    stats.notCacheable(request.argv.slice(1).find((arg) => !arg.startsWith('-')) ?? compiler, reason);
+    return { kind: 'refused', reply: { kind: 'runLocally', reason: `${reason}: ${request.notUtf8}` }, compiler };
+  }
 
   let identity: CompilerIdentity | undefined;
   try {
