@@ -15,7 +15,7 @@ import { rewritePathArgs } from '../wrapper/compilers/argParser';
 import { relativeIfUnderBaseDir, relocation, resolvedEntries, storableEntry } from '../wrapper/pipeline/baseDirs';
 import { decodeManifest, encodeManifest } from '../wrapper/direct/manifestFormat';
 import { loadConfig, requestSwitches } from '../wrapper/config/config';
-import { createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, repoRoot, runWithTimeout, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const haveTools = which('cmake') && which('ninja') && which('gcc') && which('readelf');
 
@@ -31,8 +31,10 @@ const PROJECT: Record<string, string> = {
 };
 
 function age(dir: string): void {
-  const past = new Date(Date.now() - 120_000);
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) fs.utimesSync(path.join(dir, entry), past, past);
+  ageFiles(
+    (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry)),
+    120,
+  );
 }
 
 interface Mode {

@@ -14,13 +14,15 @@ import * as path from 'node:path';
 import { parseDependencyFile } from '../wrapper/direct/dependencyFile';
 import { decodeManifest } from '../wrapper/direct/manifestFormat';
 import { waitFor } from './support/poll';
-import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, settleTimestamps, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const GCC = which('gcc');
 
 function age(dir: string, files: string[]): void {
-  const past = new Date(Date.now() - 120_000);
-  for (const file of files) fs.utimesSync(path.join(dir, file), past, past);
+  ageFiles(
+    files.map((file) => path.join(dir, file)),
+    120,
+  );
 }
 
 /** Direct-mode manifest entries in the cache, over all manifests: a miss records one after its
@@ -176,15 +178,32 @@ describe('depend mode (WARMCC_DEPEND=1)', { skip: GCC ? false : 'gcc is not inst
     fs.rmSync(path.join(dir, 'main.d'), { force: true });
   });
 
-  test('a source modified moments ago is compiled but not stored (its hash may not be what was compiled)', () => {
-    fs.writeFileSync(path.join(dir, 'fresh.c'), 'int fresh(void) { return 1; }\n');
-    const before = counters();
+  test('a source written just before the compile is stored; one changed after the compile started is compiled but not stored', () => {
+    writeFiles(dir, { 'fresh.c': 'int fresh(void) { return 1; }\n' });
+    settleTimestamps();
+    let before = counters();
     for (let i = 0; i < 2; i++) {
       const result = sandbox.run([compiler, '-c', 'fresh.c', '-o', 'fresh.o'], { cwd: dir });
       assert.equal(result.status, 0, result.stderr);
     }
-    const c = counters();
-    assert.equal(c.misses - before.misses, 2, 'both compiles are misses');
+    let c = counters();
+    assert.equal(c.misses - before.misses, 1, 'written before the compile: stored, then a hit');
+    // a "compiler" that rewrites the source once it has compiled it: its hash now is not what was compiled
+    const rewriting = path.join(dir, 'rewriting-gcc');
+    fs.writeFileSync(
+      rewriting,
+      `#!/bin/sh\n${GCC} "$@"; status=$?\nfor a in "$@"; do [ "$a" = late.c ] && echo '/* edited */' >> late.c; done\nexit $status\n`,
+      { mode: 0o755 },
+    );
+    writeFiles(dir, { 'late.c': 'int late(void) { return 2; }\n' });
+    settleTimestamps();
+    before = counters();
+    for (let i = 0; i < 2; i++) {
+      const result = sandbox.run([rewriting, '-c', 'late.c', '-o', 'late.o'], { cwd: dir });
+      assert.equal(result.status, 0, result.stderr);
+    }
+    c = counters();
+    assert.equal(c.misses - before.misses, 2, 'changed during the compile: nothing stored, both are misses');
     assert.ok((c.skipped['file modified too recently'] ?? 0) > (before.skipped['file modified too recently'] ?? 0), 'counted');
   });
 

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, settleTimestamps, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const GCC = which('gcc');
 const CLANG = which('clang');
@@ -49,8 +49,10 @@ const PREPROCESSED_HIT: Counts = { direct: 0, preprocessed: 1, hits: 1, misses: 
 
 /** sets atime and mtime of the given files (relative to dir) to secondsAgo in the past */
 function age(dir: string, files: string[], secondsAgo = 60): void {
-  const past = new Date(Date.now() - secondsAgo * 1000);
-  for (const file of files) fs.utimesSync(path.join(dir, file), past, past);
+  ageFiles(
+    files.map((file) => path.join(dir, file)),
+    secondsAgo,
+  );
 }
 
 /** writes the files, then moves their mtime into the past */
@@ -417,34 +419,103 @@ describe('direct mode (on by default)', { skip }, () => {
     });
   }
 
-  test('a source modified just now is not recorded; once old, it gets direct hits', () => {
+  test('a source written just before the compile is recorded (only changes after the start are distrusted): the next compile is a direct hit', () => {
     const dir = project(sandbox, 'recent-src');
-    const source = path.join(dir, 'src/main.c');
     writeOld(dir, { 'src/cfg.h': '#define CFG_VALUE 5\n' }, 300);
     writeFiles(dir, { 'src/main.c': program('recent-src', '#include "cfg.h"') });
+    settleTimestamps();
     const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
     expectCompile(sandbox, argv, dir, MISS, 'new file: miss');
-    fs.utimesSync(source, new Date(), new Date()); // still "just modified"
-    expectCompile(sandbox, argv, dir, PREPROCESSED_HIT, 'source modified just now: preprocessed hit, not a direct hit');
-    age(dir, ['src/main.c']);
-    expectCompile(sandbox, argv, dir, PREPROCESSED_HIT, 'source now old, no manifest yet: preprocessed hit (records one)');
-    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'source old, manifest recorded: direct hit');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'its manifest was recorded: direct hit');
     assert.equal(runObject(dir, 'obj/main.o'), '5');
   });
 
-  test('a header modified just now is not recorded; once old, it gets direct hits', () => {
+  test('a header a generator rewrites before every compile gets direct hits while its content stays, and a miss when it changes', () => {
     const dir = project(sandbox, 'recent-hdr');
-    const header = path.join(dir, 'inc/cfg.h');
     writeOld(dir, { 'src/main.c': program('recent-hdr', '#include "cfg.h"') }, 300);
-    writeFiles(dir, { 'inc/cfg.h': '#define CFG_VALUE 4\n' });
+    const generate = (value: number): void => {
+      writeFiles(dir, { 'inc/cfg.h': `#define CFG_VALUE ${value}\n` });
+      settleTimestamps();
+    };
     const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o', '-Iinc'];
+    generate(4);
     expectCompile(sandbox, argv, dir, MISS, 'new header: miss');
-    fs.utimesSync(header, new Date(), new Date());
-    expectCompile(sandbox, argv, dir, PREPROCESSED_HIT, 'header modified just now: preprocessed hit, not a direct hit');
-    age(dir, ['inc/cfg.h']);
-    expectCompile(sandbox, argv, dir, PREPROCESSED_HIT, 'header now old, no manifest yet: preprocessed hit (records one)');
-    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'header old, manifest recorded: direct hit');
+    generate(4);
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'regenerated with the same content a moment ago: direct hit');
+    generate(6);
+    expectCompile(sandbox, argv, dir, MISS, 'regenerated with another content: miss');
+    assert.equal(runObject(dir, 'obj/main.o'), '6');
+    generate(4);
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'back to the first content: its entry serves it');
     assert.equal(runObject(dir, 'obj/main.o'), '4');
+  });
+
+  test("a fallback definition of __has_include (abseil's span.h) is not a probe: direct hits", () => {
+    const dir = project(sandbox, 'fallback');
+    writeOld(dir, {
+      'src/main.c': program('fallback', '#include "span.h"'),
+      'src/span.h':
+        '#if !defined(__has_include)\n#define __has_include(header) 0\n#endif\n#if __has_include(<stdalign.h>)\n#include <stdalign.h>\n#endif\n#define CFG_VALUE 21\n',
+    });
+    const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
+    expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'second compile: a direct hit, not refused as a computed probe');
+    assert.equal(runObject(dir, 'obj/main.o'), '21');
+  });
+
+  test('a probe through a wrapper macro defined in another header stays in direct mode, and a header it would find, created later, makes a miss (ccache 4.7.5 serves the old object)', () => {
+    const dir = project(sandbox, 'wrapper');
+    writeOld(dir, {
+      'src/main.c': program('wrapper', '#include "feature.h"'),
+      'src/base.h': '#ifdef __has_include\n#define XYZ_HAS_INCLUDE(x) __has_include(x)\n#else\n#define XYZ_HAS_INCLUDE(x) 0\n#endif\n',
+      'src/feature.h': '#include "base.h"\n#if XYZ_HAS_INCLUDE("extra.h")\n#include "extra.h"\n#else\n#define CFG_VALUE 30\n#endif\n',
+    });
+    const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
+    expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'second compile: direct hit');
+    assert.equal(runObject(dir, 'obj/main.o'), '30');
+    writeOld(dir, { 'src/extra.h': '#define CFG_VALUE 31\n' });
+    expectCompile(sandbox, argv, dir, MISS, 'extra.h appeared where the probe looks: a miss, never the old object');
+    assert.equal(runObject(dir, 'obj/main.o'), '31');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'and a direct hit again');
+  });
+
+  test('a probe named by a macro defined in a header is resolved; one named only on the command line cannot be known and is counted', () => {
+    const dir = project(sandbox, 'namedprobe');
+    writeOld(dir, {
+      'src/main.c': program('namedprobe', '#include "cfg.h"'),
+      'src/cfg.h': '#define LOCAL_H "local.h"\n#if __has_include(LOCAL_H)\n#include LOCAL_H\n#else\n#define CFG_VALUE 40\n#endif\n',
+    });
+    const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
+    expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'second compile: direct hit');
+    writeOld(dir, { 'src/local.h': '#define CFG_VALUE 41\n' });
+    expectCompile(sandbox, argv, dir, MISS, 'local.h appeared: a miss');
+    assert.equal(runObject(dir, 'obj/main.o'), '41');
+
+    writeOld(dir, {
+      'src/cmdline.c': program('cmdline', '#if __has_include(FROM_COMMAND_LINE)\n#include FROM_COMMAND_LINE\n#else\n#define CFG_VALUE 42\n#endif'),
+    });
+    const before = sandbox.stats().directModeSkipped['__has_include with a computed name'] ?? 0;
+    const computed = ['gcc', '-DFROM_COMMAND_LINE="absent.h"', '-c', 'src/cmdline.c', '-o', 'obj/cmdline.o'];
+    expectCompile(sandbox, computed, dir, MISS, 'computed probe: miss');
+    expectCompile(sandbox, computed, dir, PREPROCESSED_HIT, 'no manifest: a preprocessed hit');
+    assert.equal(sandbox.stats().directModeSkipped['__has_include with a computed name'], before + 2);
+    assert.equal(runObject(dir, 'obj/cmdline.o'), '42');
+  });
+
+  test('the words of refused directives in comments and string literals refuse nothing', () => {
+    const dir = project(sandbox, 'words');
+    writeOld(dir, {
+      'src/main.c': program(
+        'words',
+        '/* built on __DATE__ at __TIME__; see #pragma GCC dependency "x.y" and .incbin */\n// #embed "data.bin"\nstatic const char *note = "__TIMESTAMP__ __has_embed(x)";\n#define CFG_VALUE 50',
+      ),
+    });
+    const argv = ['gcc', '-c', 'src/main.c', '-o', 'obj/main.o'];
+    expectCompile(sandbox, argv, dir, MISS, 'first compile: miss');
+    expectCompile(sandbox, argv, dir, DIRECT_HIT, 'second compile: direct hit');
+    assert.equal(runObject(dir, 'obj/main.o'), '50');
   });
 
   test('a .d file (-MMD) is restored on a direct hit exactly as the miss wrote it', () => {

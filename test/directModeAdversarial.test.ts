@@ -11,15 +11,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeManifest } from '../wrapper/direct/manifestFormat';
 import { waitFor } from './support/poll';
-import { createSandbox, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const skip = which('gcc') ? false : 'gcc is not installed';
 
-/** writes the files, then moves their mtime a minute into the past (recent files are not recorded) */
+/** writes the files, then moves their mtime a minute into the past (and lets their inode change
+ *  time fall behind the next compile's start) */
 function writeOld(dir: string, files: Record<string, string>, secondsAgo = 60): void {
   writeFiles(dir, files);
-  const past = new Date(Date.now() - secondsAgo * 1000);
-  for (const file of Object.keys(files)) fs.utimesSync(path.join(dir, file), past, past);
+  ageFiles(
+    Object.keys(files).map((file) => path.join(dir, file)),
+    secondsAgo,
+  );
 }
 
 /** a program printing CFG_VALUE, uniquely tagged */

@@ -10,6 +10,9 @@ import { includedFiles } from '../wrapper/direct/lineMarkers';
 import { parseSearchPath } from '../wrapper/direct/includeSearchPath';
 import { relocation, resolvedEntries } from '../wrapper/pipeline/baseDirs';
 import { matchingEntry, withEntry, type Manifest } from '../wrapper/direct/manifest';
+import { resolveProbes, scanDirectives } from '../wrapper/direct/directiveScan';
+import { settleTimestamps } from './support/warmccEnv';
+import { changedSinceStart } from '../wrapper/direct/fileHashCache';
 import { newManifestEntry } from '../wrapper/direct/manifestEntry';
 import { decodeManifest, encodeManifest } from '../wrapper/direct/manifestFormat';
 import { addManifestEntry, readManifest } from '../wrapper/direct/manifestStore';
@@ -64,6 +67,7 @@ describe('manifests', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
     fs.utimesSync(file, past, past);
+    settleTimestamps();
     return file;
   };
   before(() => {
@@ -97,13 +101,36 @@ describe('manifests', () => {
     assert.equal(matchingEntry(manifest)?.resultKey, undefined);
   });
 
-  test('recording refuses recent files and time macros (unless allowed)', () => {
+  test('recording refuses a file changed after the compile started (not one written just before it), and time macros (unless allowed)', () => {
+    const none = { quote: [], angle: [], missing: [] };
+    const beforeWriting = Date.now() - 50;
     const fresh = path.join(dir, 'fresh.c');
     fs.writeFileSync(fresh, 'int f;\n');
-    assert.equal(newManifestEntry(fresh, [], { quote: [], angle: [], missing: [] }, 'r', false), 'file modified too recently');
+    assert.equal(newManifestEntry(fresh, [], none, 'r', false, beforeWriting), 'file modified too recently', 'written after the start');
+    // a generated header written a moment before the compile: its content is what was read
+    const generated = path.join(dir, 'generated.c');
+    fs.writeFileSync(generated, 'int g;\n');
+    const oneSecondAgo = new Date(Date.now() - 1000);
+    fs.utimesSync(generated, oneSecondAgo, oneSecondAgo);
+    settleTimestamps();
+    assert.notEqual(typeof newManifestEntry(generated, [], none, 'r', false, Date.now()), 'string', 'written before the start');
+    // whole-second timestamps (a coarse file system): the same second as the start is too new
+    const coarse = path.join(dir, 'coarse.c');
+    fs.writeFileSync(coarse, 'int c;\n');
+    const second = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    fs.utimesSync(coarse, second / 1000, second / 1000);
+    assert.equal(changedSinceStart({ mtimeMs: second, ctimeMs: second }, second + 900), true);
+    assert.equal(changedSinceStart({ mtimeMs: second, ctimeMs: second }, second + 1000), false);
+    // ctime too: a file moved into place keeps its old mtime
+    assert.equal(changedSinceStart({ mtimeMs: 1_000_000.5, ctimeMs: 2_000_000.5 }, 1_500_000), true);
     const timed = write('timed.c', 'const char *t = __TIME__;\n');
-    assert.equal(newManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', false), 'time macros');
-    assert.notEqual(typeof newManifestEntry(timed, [], { quote: [], angle: [], missing: [] }, 'r', true), 'string');
+    assert.equal(newManifestEntry(timed, [], none, 'r', false), 'time macros');
+    assert.notEqual(typeof newManifestEntry(timed, [], none, 'r', true), 'string');
+    // the words in a comment or a string are not the macros
+    assert.notEqual(
+      typeof newManifestEntry(write('notime.c', '/* built on __DATE__ */\nconst char *s = "__TIME__";\n// __TIMESTAMP__\n'), [], none, 'r', false),
+      'string',
+    );
   });
 
   test('recording refuses #embed and __has_embed (the embedded file leaves no line marker), #pragma GCC dependency', () => {
@@ -114,14 +141,46 @@ describe('manifests', () => {
     assert.notEqual(typeof newManifestEntry(write('plain.c', '/* embedded systems */ int embed;\n'), [], none, 'r', false), 'string');
   });
 
-  test('__has_include probes: literal names are read, `#ifdef __has_include` is not a probe, a macro argument is unparsable', async () => {
-    const { hasIncludeProbes } = await import('../wrapper/direct/fileHashCache');
+  test('__has_include probes: literal names are read; `#ifdef __has_include`, a fallback #define of it, comments and strings are not probes; a name that cannot be known is computed', () => {
+    const probes = (...texts: string[]) => resolveProbes(texts.map((text) => scanDirectives(Buffer.from(text), text).probes));
     assert.deepEqual(
-      hasIncludeProbes(Buffer.from('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n')),
-      ['sys/single_threaded.h', 'opt.h'],
+      probes('#ifdef __has_include\n#if __has_include(<sys/single_threaded.h>) && __has_include_next( "opt.h" )\n#endif\n#endif\n'),
+      new Map([[0, ['sys/single_threaded.h', 'opt.h']]]),
     );
-    assert.equal(hasIncludeProbes(Buffer.from('#if __has_include(HEADER)\n#endif\n')), 'unparsable');
-    assert.deepEqual(hasIncludeProbes(Buffer.from('int x;\n')), []);
+    // abseil's span.h and many others: the fallback for old compilers is not a probe
+    assert.deepEqual(
+      probes('#if !defined(__has_include)\n#define __has_include(header) 0\n#endif\n#if __has_include(<version>)\n#include <version>\n#endif\n'),
+      new Map([[0, ['version']]]),
+    );
+    assert.deepEqual(probes('#undef __has_include\n/* __has_include(BAD) */\n// #if __has_include(WORSE)\nconst char *s = "__has_include(X)";\n'), new Map());
+    assert.equal(probes('#if __has_include(HEADER)\n#endif\n'), 'computed');
+    // an object-like macro naming a header, defined once, names the probe
+    assert.deepEqual(probes('#define CONFIG_H "config.h"\n', '#if __has_include(CONFIG_H)\n#endif\n'), new Map([[1, ['config.h']]]));
+    assert.equal(probes('#define CONFIG_H "a.h"\n', '#define CONFIG_H "b.h"\n', '#if __has_include(CONFIG_H)\n#endif\n'), 'computed');
+    assert.deepEqual(probes('int x;\n'), new Map());
+  });
+
+  test('__has_include through wrapper macros, defined in one header and used in another, transitively', () => {
+    const probes = (...texts: string[]) => resolveProbes(texts.map((text) => scanDirectives(Buffer.from(text), text).probes));
+    const base = '#ifdef __has_include\n#define XYZ_HAS_INCLUDE(x) __has_include(x)\n#else\n#define XYZ_HAS_INCLUDE(x) 0\n#endif\n';
+    assert.deepEqual(
+      probes(base, '#if XYZ_HAS_INCLUDE(<string_view>)\n#endif\n#if XYZ_HAS_INCLUDE("extra.h")\n#endif\n'),
+      new Map([[1, ['string_view', 'extra.h']]]),
+    );
+    // a wrapper of the wrapper, and a probe kept in an object-like macro
+    assert.deepEqual(
+      probes(base, '#define QT_HAS(y) XYZ_HAS_INCLUDE(y)\n#define HAVE_SV QT_HAS(<string_view>)\n', '#if HAVE_SV\n#endif\n'),
+      new Map([[1, ['string_view']]]),
+    );
+    // a wrapper called with something that is not a header name
+    assert.equal(probes(base, '#if XYZ_HAS_INCLUDE(SOME_MACRO(1))\n#endif\n'), 'computed');
+    // a wrapper that builds the name from its parameter
+    assert.equal(probes('#define HAS_H(x) __has_include(<x.h>)\n', '#if HAS_H(foo)\n#endif\n'), 'computed');
+    // the same calls of a macro that probes nothing are nothing
+    assert.deepEqual(probes('#define VERSION_AT_LEAST(x) (VERSION >= x)\n', '#if VERSION_AT_LEAST(3)\n#endif\n'), new Map());
+  });
+
+  test("a probed name is recorded as absent in the probing file's directory and the search path", () => {
     const prober = write('probe/a.c', '#if __has_include("opt.h")\n#include "opt.h"\n#endif\n');
     const entry = newManifestEntry(prober, [], { quote: [], angle: [path.join(dir, 'inc2')], missing: [] }, 'r', false);
     assert.ok(typeof entry !== 'string' && entry.absent.includes(path.join(dir, 'probe', 'opt.h')) && entry.absent.includes(path.join(dir, 'inc2', 'opt.h')));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { waitFor } from './support/poll';
-import { createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 import type { ExplainResult } from '../wrapper/contract/rpc';
 
 const GCC = which('gcc');
@@ -19,8 +19,7 @@ const skip = GCC ? false : 'gcc is not installed';
 /** sets the files' mtime a minute into the past: direct mode does not record files modified
  *  within the last seconds into a manifest */
 function age(dir: string, files: string[]): void {
-  const past = new Date(Date.now() - 60_000);
-  for (const file of files) fs.utimesSync(path.join(dir, file), past, past);
+  ageFiles(files.map((file) => path.join(dir, file)));
 }
 
 function writeOld(dir: string, files: Record<string, string>): void {

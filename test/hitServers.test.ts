@@ -18,7 +18,7 @@ import { readJournal } from '../wrapper/explain/journal';
 import { missingMessage, redisBinary, startRedis, type RunningServer } from './support/remoteServers';
 import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { waitFor } from './support/poll';
-import { createSandbox, fdLinks, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
+import { ageFiles, createSandbox, fdLinks, warmccBin, which, writeFiles, type WarmccSandbox } from './support/warmccEnv';
 
 const gcc = which('gcc');
 const skip = gcc ? false : 'gcc not installed';
@@ -28,13 +28,17 @@ function makeProject(sandbox: WarmccSandbox): void {
   const files: Record<string, string> = { 'h.h': '#define SCALE 3\n' };
   for (const name of SOURCES) files[`${name}.c`] = `#include "h.h"\nint ${name}(int x) { return x * SCALE + ${name.charCodeAt(0)}; }\n`;
   writeFiles(sandbox.dir, files);
-  ageFiles(sandbox.dir);
+  ageSources(sandbox.dir);
 }
 
 /** direct mode does not trust files modified in the last seconds */
-function ageFiles(dir: string): void {
-  const old = new Date(Date.now() - 60_000);
-  for (const name of fs.readdirSync(dir)) if (/\.[ch]$/.test(name)) fs.utimesSync(path.join(dir, name), old, old);
+function ageSources(dir: string): void {
+  ageFiles(
+    fs
+      .readdirSync(dir)
+      .filter((name) => /\.[ch]$/.test(name))
+      .map((name) => path.join(dir, name)),
+  );
 }
 
 function compile(sandbox: WarmccSandbox, name: string): void {
@@ -170,7 +174,7 @@ describe('hit servers', { skip }, () => {
       assert.ok(fs.existsSync(path.join(sandbox.dir, 'libab.so')));
       // not hits: they need the main server
       writeFiles(sandbox.dir, { 'n.c': 'int n(void) { return 42; }\n' });
-      ageFiles(sandbox.dir);
+      ageSources(sandbox.dir);
       const mark = logText(sandbox).length;
       const miss = startClient(sandbox, ['gcc', '-O2', '-c', 'n.c', '-o', 'n.o']);
       await waitForLogLine(
@@ -223,7 +227,7 @@ describe('hit servers', { skip }, () => {
 
     // explain reads them too: a.c's miss after a header change names the header
     fs.writeFileSync(path.join(sandbox.dir, 'h.h'), '#define SCALE 4\n');
-    ageFiles(sandbox.dir);
+    ageSources(sandbox.dir);
     compile(sandbox, 'a');
     const explained = sandbox.run(['--explain', 'a.c']);
     assert.equal(explained.status, 0, explained.stderr);

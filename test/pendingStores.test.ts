@@ -15,7 +15,7 @@ import { loadConfig } from '../wrapper/config/config';
 import type { CompileRequest } from '../wrapper/contract/protocol';
 import { LocalDiskStorage } from '../wrapper/storage/localDiskStorage';
 import type { CacheStorage } from '../wrapper/storage/storage';
-import { which, writeFiles } from './support/warmccEnv';
+import { ageFiles, which, writeFiles } from './support/warmccEnv';
 
 describe('PendingStores', () => {
   test('settled() waits for every store of that source, whatever their outcome, and forgets them after', async () => {
@@ -61,9 +61,8 @@ describe('a compile repeated while its store is still running', { skip: which('g
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcc-pending-'));
     writeFiles(dir, { 'src/p.c': '#include "p.h"\nint p(void) { return P; }\n', 'src/p.h': '#define P 3\n' });
-    // older than the "modified too recently" window, so the direct-mode manifest is recorded too
-    const past = new Date(Date.now() - 60_000);
-    for (const file of ['src/p.c', 'src/p.h']) fs.utimesSync(path.join(dir, file), past, past);
+    // written before the compiles start, so the direct-mode manifest is recorded too
+    ageFiles(['src/p.c', 'src/p.h'].map((file) => path.join(dir, file)));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TierSnapshot } from '../wrapper/contract/stats';
+import { ageFiles } from './support/warmccEnv';
 import { clean, machine, OBJECT_COUNT, settle, type Machine } from './support/remoteMachine';
 import {
   memcachedBinary,
@@ -203,11 +204,14 @@ describe('direct mode through a remote tier', { skip: noRedis }, () => {
   test('machine B, with the project at the same path (CI containers), gets direct hits from the manifests machine A stored', async () => {
     const project = path.join(checkout, 'src');
     const a = machine('directA', server.url, { WARMCC_DIRECT: '1' }, {}, project);
-    // direct mode records no manifest for files written in the last moments (a checkout, here)
-    const past = new Date(Date.now() - 3600_000);
-    for (const entry of fs.readdirSync(project, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) fs.utimesSync(path.join(entry.parentPath, entry.name), past, past);
-    }
+    // a checkout an hour old
+    ageFiles(
+      fs
+        .readdirSync(project, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.join(entry.parentPath, entry.name)),
+      3600,
+    );
     try {
       await a.build();
       settle(a);

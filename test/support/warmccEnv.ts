@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StatsSnapshot } from '../../wrapper/contract/stats';
+import { TIMESTAMP_SLACK_MS } from '../../wrapper/direct/fileHashCache';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
@@ -148,6 +149,24 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), content);
   }
+}
+
+/**
+ * Lets the files just written or touched fall behind the next compile's start by more than the
+ * server's timestamp slack (wrapper/direct/fileHashCache.ts changedSinceStart): direct mode
+ * trusts a file only when its mtime and ctime are before the compile started, and utimes sets
+ * the ctime to now (nothing can set it back). This is the scenario's own time, not a wait for a
+ * state: without it, a compile started within 12 ms of the write would not record a manifest.
+ */
+export function settleTimestamps(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TIMESTAMP_SLACK_MS * 2);
+}
+
+/** Gives files an old mtime (as if written long before the build), then settleTimestamps(). */
+export function ageFiles(files: Iterable<string>, secondsAgo = 60): void {
+  const past = new Date(Date.now() - secondsAgo * 1000);
+  for (const file of files) fs.utimesSync(file, past, past);
+  settleTimestamps();
 }
 
 /** Runs a command with a time limit; resolves with its output even on failure. Resolves once

@@ -112,14 +112,67 @@ function versionOf(prefix) {
  * looks finished.
  */
 export function ensureCodeServer({ prefix = codeServerPrefix, log = (line) => console.error(line), verify = false } = {}) {
-  if (isInstalled(prefix)) {
-    const missing = missingPrerequisites({ forInstall: false });
-    if (missing.length) throw prerequisiteError(missing);
-    return { entry: codeServerEntry(prefix), prefix, version: verify ? versionOf(prefix) : readMarker(prefix).versionLine, installed: false };
-  }
+  if (isInstalled(prefix)) return installedResult(prefix, verify);
   const missing = missingPrerequisites();
   if (missing.length) throw prerequisiteError(missing);
+  // test files run two at a time and each may be the first to need code-server: one installs,
+  // the others wait for it (a second install would remove the tree the first one's tests run)
+  const release = takeInstallLock(prefix, log);
+  try {
+    if (isInstalled(prefix)) return installedResult(prefix, verify);
+    return install(prefix, log);
+  } finally {
+    release();
+  }
+}
 
+function installedResult(prefix, verify) {
+  const missing = missingPrerequisites({ forInstall: false });
+  if (missing.length) throw prerequisiteError(missing);
+  return { entry: codeServerEntry(prefix), prefix, version: verify ? versionOf(prefix) : readMarker(prefix).versionLine, installed: false };
+}
+
+const INSTALL_LOCK_WAIT_MS = 15 * 60_000;
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** An exclusive lock directory beside the prefix, holding the installer's pid; a lock whose
+ *  installer died is taken over. Returns its release. Waiting polls the lock (the other
+ *  process's install), synchronously: ensureCodeServer is synchronous. */
+function takeInstallLock(prefix, log) {
+  const lock = `${prefix}.lock`;
+  const owner = path.join(lock, 'pid');
+  fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  const deadline = Date.now() + INSTALL_LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(owner, String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const pid = Number(fs.readFileSync(owner, { encoding: 'utf8', flag: 'a+' }) || 0);
+    if (pid && !alive(pid)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`installCodeServer: ${lock} still held by pid ${pid} after ${INSTALL_LOCK_WAIT_MS / 60_000} min`);
+    if (!told) log(`installCodeServer: waiting for the install running in pid ${pid || '?'}...`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
+function install(prefix, log) {
   const started = Date.now();
   seedRipgrepCache();
   const staging = `${prefix}.staging-${process.pid}`;

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TOO_RECENT_MS } from './fileHashCache';
+import { changedSinceStart, TOO_RECENT_MS } from './fileHashCache';
 
 const MAX_ENTRIES = 100_000;
 
@@ -93,11 +93,11 @@ export function exists(file: string): boolean {
   }
 }
 
-/** whether the file's mtime is later than `sinceMs` (false if it cannot be stat'ed); mtime, like
- *  the rule for recorded files, so that a file given an old mtime counts as settled */
-export function modifiedSince(file: string, sinceMs: number): boolean {
+/** Whether a file that exists now may have appeared or changed after `startMs` (the rule of
+ *  fileHashCache.ts changedSinceStart); false when it cannot be stat'ed. */
+export function changedSince(file: string, startMs: number): boolean {
   try {
-    return fs.statSync(file).mtimeMs > sinceMs;
+    return changedSinceStart(fs.statSync(file), startMs);
   } catch {
     return false;
   }

@@ -5,54 +5,35 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { scanDirectives, type DirectiveScan } from './directiveScan';
 
-export interface HashedFile {
+export interface HashedFile extends DirectiveScan {
   hash: string;
-  /** __TIME__, __DATE__ or __TIMESTAMP__ appears in the file */
-  usesTimeMacros: boolean;
-  /** header names probed with __has_include/__has_include_next: their absence matters too;
-   *  'unparsable' when a probe's argument is not a literal name (e.g. a macro) */
-  hasIncludeProbes: string[] | 'unparsable';
-  /** `#pragma GCC dependency` (or its _Pragma form): whether it warns, or with -Werror fails,
-   *  depends on another file's mtime, which no manifest records */
-  usesDependencyPragma: boolean;
-  /** an #include/#include_next that is not <...> ("..." or a macro): searched in the file's
-   *  own directory first */
-  hasQuoteIncludes: boolean;
-  /** #embed or __has_embed (C23; gcc 15, clang 19): the embedded file leaves no line marker */
-  usesEmbed: boolean;
-  /** `.incbin` or `.include` (assembler directives, also in inline asm): the assembler reads a
-   *  file the preprocessor never sees */
-  usesAssemblerInput: boolean;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
-/** a file modified this recently may still change within the same mtime tick (ccache's rule) */
+/** a file modified this recently may change again within the same timestamp tick, leaving the
+ *  same size, mtime, ctime and inode: its hash is not kept by its stat */
 export const TOO_RECENT_MS = 2000;
-const TIME_MACROS = ['__TIME__', '__DATE__', '__TIMESTAMP__'].map((macro) => Buffer.from(macro));
 const MAX_ENTRIES = 100_000;
-const HAS_INCLUDE = '__has_include';
-const DEPENDENCY_PRAGMA = /\bGCC\s+dependency\b/;
-const ASSEMBLER_INPUT = /\.incbin\b|(?:^|["\s;])\.include\b/m;
-const EMBED = /^[ \t]*#[ \t]*embed\b|__has_embed\b/m;
-const QUOTE_INCLUDE = /^[ \t]*#[ \t]*include(?:_next)?[ \t]*[^<\s]/m;
-const PROBE = /__has_include(?:_next)?\s*\(\s*(?:<([^>\n]+)>|"([^"\n]+)")\s*\)/y;
-const PROBE_START = /__has_include(?:_next)?\s*\(/y;
 
-/** Names probed by __has_include(<name>) / ("name"); `#ifdef __has_include` is not a probe. */
-export function hasIncludeProbes(content: Buffer): string[] | 'unparsable' {
-  if (!content.includes(HAS_INCLUDE)) return [];
-  const text = content.toString('latin1');
-  const names: string[] = [];
-  for (let at = text.indexOf(HAS_INCLUDE); at >= 0; at = text.indexOf(HAS_INCLUDE, at + HAS_INCLUDE.length)) {
-    PROBE_START.lastIndex = at;
-    if (!PROBE_START.test(text)) continue;
-    PROBE.lastIndex = at;
-    const match = PROBE.exec(text);
-    if (!match) return 'unparsable';
-    names.push((match[1] ?? match[2])!.trim());
-  }
-  return names;
+/** File timestamps come from the kernel's coarse clock, which lags the real time by up to a
+ *  tick (4 ms at HZ=250, 10 ms at HZ=100; 2.9 ms measured here): a write just after a compile
+ *  started may be stamped just before it. */
+export const TIMESTAMP_SLACK_MS = 12;
+
+/**
+ * Whether a file may have changed after a compile started reading at `startMs` (wall clock), so
+ * that what it read is not known (ccache's rule: mtime or ctime at or after the compile's
+ * start; ctime because a file replaced by rename keeps its old mtime). A file written a moment
+ * before the compile, and not since, is trusted: its content is hashed, not its timestamp.
+ * Whole-second timestamps (a file system without finer ones) compare by the second.
+ */
+export function changedSinceStart(stat: { mtimeMs: number; ctimeMs: number }, startMs: number): boolean {
+  const latest = Math.max(stat.mtimeMs, stat.ctimeMs);
+  if (stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0) return Math.floor(latest / 1000) >= Math.floor(startMs / 1000);
+  return latest >= startMs - TIMESTAMP_SLACK_MS;
 }
 
 interface Cached {
@@ -79,16 +60,12 @@ export function hashedFile(file: string): HashedFile | undefined {
     return cached.facts;
   }
   const content = fs.readFileSync(file);
-  const text = content.toString('latin1'); // one decoding for the directive scans below
   const facts: HashedFile = {
     hash: createHash('sha256').update(content).digest('hex'),
-    usesTimeMacros: TIME_MACROS.some((macro) => content.includes(macro)),
-    hasIncludeProbes: hasIncludeProbes(content),
-    usesDependencyPragma: content.includes('dependency') && DEPENDENCY_PRAGMA.test(text),
-    hasQuoteIncludes: QUOTE_INCLUDE.test(text),
-    usesEmbed: content.includes('embed') && EMBED.test(text),
-    usesAssemblerInput: (content.includes('.incbin') || content.includes('.include')) && ASSEMBLER_INPUT.test(text),
+    // latin1: the bytes as they are, one char each
+    ...scanDirectives(content, content.toString('latin1')),
     mtimeMs: stat.mtimeMs,
+    ctimeMs: stat.ctimeMs,
   };
   // A file changed moments ago may change again within the same timestamp tick, leaving the
   // same size, mtime, ctime and inode: trust the stat key only for files settled since.

@@ -3,8 +3,9 @@
 // Or why no entry can describe the compile (counted under "Direct mode not used").
 
 import * as path from 'node:path';
-import { existenceChecker, exists, modifiedSince } from './directoryListings';
-import { hashedFile, TOO_RECENT_MS } from './fileHashCache';
+import { changedSince, existenceChecker, exists } from './directoryListings';
+import { changedSinceStart, hashedFile, type HashedFile } from './fileHashCache';
+import { resolveProbes } from './directiveScan';
 import type { SearchPath } from './includeSearchPath';
 import type { IncludedFile } from './lineMarkers';
 import type { ManifestEntry } from './manifest';
@@ -59,20 +60,23 @@ export function newManifestEntry(
   now = Date.now(),
 ): ManifestEntry | RecordRefusal {
   const files: [string, string][] = [];
-  const probes: { file: string; names: string[] }[] = [];
+  const scans: { file: string; facts: HashedFile }[] = [];
   for (const file of new Set([source, ...includes.map((include) => include.file)])) {
     const facts = hashedFile(file);
     if (!facts) return 'include file unreadable';
-    if (facts.mtimeMs > now - TOO_RECENT_MS) return 'file modified too recently';
+    if (changedSinceStart(facts, now)) return 'file modified too recently';
     if (facts.usesTimeMacros && !allowTimeMacros) return 'time macros';
-    if (facts.hasIncludeProbes === 'unparsable') return '__has_include with a computed name';
     if (facts.usesDependencyPragma) return '#pragma GCC dependency';
     if (facts.usesEmbed) return '#embed';
     // the assembler reads those files: no line marker (direct mode) nor dependency (depend mode)
     if (facts.usesAssemblerInput) return 'assembler .incbin/.include';
-    if (facts.hasIncludeProbes.length) probes.push({ file, names: facts.hasIncludeProbes });
+    scans.push({ file, facts });
     files.push([file, facts.hash]);
   }
+  // __has_include probes, direct or through wrapper macros defined in any of the files
+  const probed = resolveProbes(scans.map(({ facts }) => facts.probes));
+  if (probed === 'computed') return '__has_include with a computed name';
+  const probes = [...probed].map(([index, names]) => ({ file: scans[index]!.file, names }));
   const searchDirs = [...new Set([...searchPath.quote, ...searchPath.angle])];
   const under = (file: string, dir: string): boolean => file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   const includerDirs = [
@@ -97,7 +101,7 @@ export function newManifestEntry(
   const addIfAbsent = (candidate: string): void => {
     if (absent.has(candidate)) return;
     if (present(candidate)) {
-      if (modifiedSince(candidate, now - TOO_RECENT_MS)) appearedSince = true;
+      if (changedSince(candidate, now)) appearedSince = true;
       return;
     }
     let root = candidate;
