@@ -518,6 +518,87 @@ describe('direct mode (on by default)', { skip }, () => {
     assert.equal(runObject(dir, 'obj/main.o'), '50');
   });
 
+  test("one source built for two targets (CMake's Makefile generator: -MD -MT x.o -MF x.o.d) shares its result; each .d names its own target", () => {
+    const dir = project(sandbox, 'targets');
+    writeOld(dir, { 'src/main.c': program('targets', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 60\n' });
+    const targetArgs = (define: string, target: string): string[] => [
+      'gcc',
+      '-O2',
+      define,
+      '-MD',
+      '-MT',
+      `obj/${target}.o`,
+      '-MF',
+      `obj/${target}.o.d`,
+      '-c',
+      'src/main.c',
+      '-o',
+      `obj/${target}.o`,
+    ];
+    expectCompile(sandbox, targetArgs('-DA=1', 'x'), dir, MISS, 'the first target: miss');
+    expectCompile(sandbox, targetArgs('-DB=1', 'y'), dir, PREPROCESSED_HIT, 'the second target, same preprocessed text and code flags: a hit');
+    for (const [define, target] of [
+      ['-DA=1', 'x'],
+      ['-DB=1', 'y'],
+    ] as const) {
+      const plain = spawnSync('gcc', targetArgs(define, `plain-${target}`).slice(1), { cwd: dir, encoding: 'utf8' });
+      assert.equal(plain.status, 0, plain.stderr);
+      const ours = fs.readFileSync(path.join(dir, `obj/${target}.o.d`), 'utf8');
+      assert.equal(
+        ours,
+        fs.readFileSync(path.join(dir, `obj/plain-${target}.o.d`), 'utf8').replaceAll(`obj/plain-${target}.o`, `obj/${target}.o`),
+        `${target}.o.d as gcc writes it`,
+      );
+      assert.match(ours, new RegExp(`^obj/${target}\\.o: src/main\\.c`));
+    }
+    assert.equal(runObject(dir, 'obj/y.o'), '60');
+    // a target make would quote is stored as it is, and keyed by it: a miss of its own, then hits
+    const quoted = ['gcc', '-O2', '-MD', '-MT', 'obj/$(odd).o', '-MF', 'obj/odd.d', '-c', 'src/main.c', '-o', 'obj/odd.o'];
+    expectCompile(sandbox, quoted, dir, MISS, 'a quoted target: its own key');
+    fs.rmSync(path.join(dir, 'obj/odd.d'));
+    expectCompile(sandbox, quoted, dir, DIRECT_HIT, 'and its own hits');
+    assert.match(fs.readFileSync(path.join(dir, 'obj/odd.d'), 'utf8'), /^obj\/\$\(odd\)\.o: src\/main\.c/);
+  });
+
+  test('the same source with flags that change the code never shares a result (wrong-hit tests)', () => {
+    const dir = project(sandbox, 'codeflags');
+    writeOld(dir, { 'src/main.c': program('codeflags', '#include "cfg.h"'), 'src/cfg.h': '#define CFG_VALUE 61\n' });
+    const build = (flags: string[], target: string): string[] => [
+      'gcc',
+      ...flags,
+      '-MD',
+      '-MT',
+      `obj/${target}.o`,
+      '-MF',
+      `obj/${target}.o.d`,
+      '-c',
+      'src/main.c',
+      '-o',
+      `obj/${target}.o`,
+    ];
+    expectCompile(sandbox, build(['-O2'], 'base'), dir, MISS, 'base: miss');
+    const variants: [string[], string][] = [
+      [['-O0'], 'o0'],
+      [['-O2', '-fPIC'], 'pic'],
+      [['-O2', '-g'], 'debug'],
+      [['-O2', '-march=x86-64-v2'], 'march'],
+      [['-O2', '-fno-inline'], 'noinline'],
+      [['-O2', '-Wall'], 'wall'],
+      [['-O2', '-std=c99'], 'std'],
+    ];
+    for (const [flags, target] of variants) {
+      expectCompile(sandbox, build(flags, target), dir, MISS, `${flags.join(' ')}: a miss, not the -O2 object`);
+      const plain = spawnSync('gcc', [...flags, '-c', 'src/main.c', '-o', `obj/plain-${target}.o`], { cwd: dir, encoding: 'utf8' });
+      assert.equal(plain.status, 0, plain.stderr);
+      if (!flags.includes('-g'))
+        assert.deepEqual(
+          fs.readFileSync(path.join(dir, `obj/${target}.o`)),
+          fs.readFileSync(path.join(dir, `obj/plain-${target}.o`)),
+          `${target}.o is what gcc ${flags.join(' ')} makes`,
+        );
+    }
+  });
+
   test('a .d file (-MMD) is restored on a direct hit exactly as the miss wrote it', () => {
     const dir = project(sandbox, 'depfile');
     writeOld(dir, { 'src/main.c': program('depfile', '#include "cfg.h"\n#include "more.h"'), 'inc/cfg.h': '#define CFG_VALUE 3\n', 'src/more.h': '\n' }, 300);

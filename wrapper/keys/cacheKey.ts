@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { CacheableCompile } from '../compilers/types';
 import type { KeyParts } from '../contract/explanation';
+import { plainDependencyTarget, unnamedDependencyArgs } from '../outputs/dependencyTargets';
 import type { CompilerIdentity } from './compilerIdentity';
 
 /** bump when the key's composition changes, so old entries are never matched */
-const KEY_FORMAT = 'warmcc-key-1';
-const DIRECT_KEY_FORMAT = 'warmcc-direct-1';
+const KEY_FORMAT = 'warmcc-key-2';
+const DIRECT_KEY_FORMAT = 'warmcc-direct-2';
 const DEPEND_KEY_FORMAT = 'warmcc-depend-1';
 
 /** Environment variables that change what the compiler writes (objects or diagnostics) but
@@ -91,9 +92,14 @@ function hashCommonParts(hash: KeyHash, { identity, compile, cwd, env, debugPref
   const outputs = compile.outputs;
   hash.part('outputs', [outputs.depFile ? 'd' : '', outputs.dwo ? 'dwo' : '', outputs.gcno ? 'gcno' : ''].join(','));
   if (outputs.depFile) {
-    // the .d file names the target (-o or -MT/-MQ) and is stored verbatim
-    hash.part('dependency args', compile.dependencyArgs.join('\0'));
-    hash.part('object path', outputs.object);
+    // the .d file names its target (-o or -MT/-MQ): a plain one is cut from the stored .d and a
+    // hit writes its own (outputs/dependencyTargets.ts), others are stored as they are
+    if (plainDependencyTarget(compile) !== undefined) {
+      hash.part('dependency args', unnamedDependencyArgs(compile.dependencyArgs).join('\0'));
+    } else {
+      hash.part('dependency args', compile.dependencyArgs.join('\0'));
+      hash.part('object path', outputs.object);
+    }
   }
   if (compile.debugInfo || compile.coverage || compile.splitDwarf) {
     // debug info and coverage notes record the working directory (ccache's hash_dir), unless

@@ -7,6 +7,7 @@
 
 import type { CompileRequest } from '../contract/protocol';
 import { journalRecord } from '../explain/journalRecord';
+import { plainDependencyTarget, storedOutputs } from '../outputs/dependencyTargets';
 import { compile } from './compile';
 import type { CompileContext } from './context';
 import { dependencyKey } from './modes/dependMode';
@@ -144,7 +145,12 @@ async function compileMiss(job: CompileJob, results: StageResults, plan: MissPla
     context.log(`not storing ${file}: ${outputs?.message ?? 'no outputs'}`);
     return record(context, request, results, reply);
   }
-  const entry = { files: outputs, stdout, stderr, compileMs: compiled.process.ms };
+  const files = storedOutputs(parsed, outputs);
+  if (!files) {
+    context.log(`not storing ${file}: its dependency file does not start with the target ${plainDependencyTarget(parsed)}`);
+    return record(context, request, results, reply);
+  }
+  const entry = { files, stdout, stderr, compileMs: compiled.process.ms };
   if (plan.keyed === 'before') {
     const changed = plan.inputs.changedFile();
     if (changed) context.log(`not storing ${file}: ${changed} changed while it compiled`);

@@ -2,6 +2,7 @@
 // its output replayed. Undefined when the outputs cannot be written (the compile then runs and
 // reports the real error).
 
+import { restoredOutputs } from '../outputs/dependencyTargets';
 import { writeOutputs } from '../outputs/outputFiles';
 import { now } from './prepare';
 import { announce, replayed, type CompileReply } from './reply';
@@ -12,7 +13,7 @@ export async function restore(job: CompileJob, result: CachedResult): Promise<Co
   const { parsed, file } = prepared;
   const { entry, via, resultKey } = result;
   try {
-    await writeOutputs(request.cwd, request.umask, parsed.outputs, entry.files);
+    await writeOutputs(request.cwd, request.umask, parsed.outputs, restoredOutputs(parsed, entry.files));
   } catch (error) {
     context.log(`cannot restore ${file} from cache: ${(error as Error).message}`);
     return undefined;
