@@ -113,6 +113,14 @@ export function statsPanelHtml(options: StatsPanelHtmlOptions): string {
         </table>
       </div>
 
+      <div class="card card-reasons" id="card-direct-skipped" hidden>
+        <div class="card-head"><h2>Direct mode not used</h2></div>
+        <table class="table" id="direct-skipped" data-testid="direct-skipped">
+          <thead><tr><th scope="col">Reason (no manifest entry recorded)</th><th scope="col" class="num">Count</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+
       <div class="card card-tiers" id="card-tiers" hidden>
         <div class="card-head"><h2>Storage tiers</h2></div>
         <table class="table" id="tiers" data-testid="tiers">

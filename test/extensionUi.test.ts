@@ -19,7 +19,7 @@ import { ensureCodeServer } from './vscode/installCodeServer.mjs';
 import { openWorkbench, waitForText, type WarmccServerProcess, type Workbench } from './vscode/workbenchPage';
 import type { StatsSnapshot } from '../wrapper/contract/stats';
 import { waitFor } from './support/poll';
-import { cleanEnv, STATS_JSON_ARGS, statsFrom } from './support/warmccEnv';
+import { cleanEnv, settleTimestamps, STATS_JSON_ARGS, statsFrom } from './support/warmccEnv';
 
 const warmccBin = path.join(repoRoot, 'bin', 'warmcc');
 const fixture = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'c-project');
@@ -41,7 +41,16 @@ if (skipReason) process.stderr.write(`extensionUi.test.ts: skipped: ${skipReason
 /** what the panel is compared with: a subset of `warmcc -s --stats-format json` */
 type Stats = Pick<
   StatsSnapshot,
-  'cacheHits' | 'cacheMisses' | 'directHits' | 'preprocessedHits' | 'compileRequests' | 'hitRate' | 'cacheEntries' | 'serverPid' | 'recent'
+  | 'cacheHits'
+  | 'cacheMisses'
+  | 'directHits'
+  | 'preprocessedHits'
+  | 'compileRequests'
+  | 'hitRate'
+  | 'cacheEntries'
+  | 'serverPid'
+  | 'recent'
+  | 'directModeSkipped'
 >;
 
 /** extension/workspaceServer.ts windowSocketPath() (wrapper/contract/socketPath.ts) for a window on one folder, in this run's XDG_RUNTIME_DIR */
@@ -190,6 +199,21 @@ describe('extension UI in a real VS Code workbench', { skip: skipReason, timeout
     // the recent compiles are below the fold at 1400x900
     await tile('recent').locator('tbody tr').last().scrollIntoViewIfNeeded();
     await workbench.screenshot('stats-panel-after-build-recent');
+    await tile('state').scrollIntoViewIfNeeded();
+  });
+
+  it('lists why direct mode recorded no manifest, as warmcc -s does', async () => {
+    fs.writeFileSync(path.join(folder, 'stamp.c'), 'const char *built = __DATE__;\n');
+    settleTimestamps(); // so that the reason is the time macro, not a file written during the compile
+    const compile = spawnSync(warmccBin, ['gcc', '-c', 'stamp.c', '-o', 'stamp.o'], { cwd: folder, env: requireBuildEnv(), encoding: 'utf8' });
+    assert.equal(compile.status, 0, compile.stderr);
+    const skipped = await waitFor(() => stats().directModeSkipped['time macros'], { timeoutMs: UI_TIMEOUT_MS, what: 'the server to count the time macros' });
+    await waitForText(tile('direct-skipped').locator('tbody tr').first(), new RegExp(`^time macros\\s+${skipped}$`), {
+      timeoutMs: UI_TIMEOUT_MS,
+      what: 'the "Direct mode not used" card',
+    });
+    await tile('direct-skipped').scrollIntoViewIfNeeded();
+    await workbench.screenshot('stats-panel-direct-mode-not-used');
     await tile('state').scrollIntoViewIfNeeded();
   });
 

@@ -8,7 +8,7 @@ import { renderChart } from './chart';
 import { syncWithHost } from './clock';
 import { byId } from './dom';
 import { renderCache, renderHeader, renderTiles } from './summary';
-import { refreshRecentTimes, renderLanguages, renderReasons, renderRecent, renderTiers } from './tables';
+import { refreshRecentTimes, renderDirectModeSkipped, renderLanguages, renderReasons, renderRecent, renderTiers } from './tables';
 
 /** what the page shows: the last update without its `type`; kept in the webview's state, so a
  *  page shown again (or reloaded) draws it at once, before the extension's answer to `ready` */
@@ -37,6 +37,7 @@ function render(): void {
   renderTiers(s);
   renderLanguages(s);
   renderReasons(s);
+  renderDirectModeSkipped(s);
   renderRecent(s);
   renderChart(model.history, !!model.snapshot);
 }

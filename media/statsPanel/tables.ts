@@ -41,15 +41,10 @@ export function renderLanguages(s: StatsSnapshot | undefined): void {
   }
 }
 
-export function renderReasons(s: StatsSnapshot | undefined): void {
-  const tbody = replaceBody('reasons');
-  const reasons = Object.entries(s?.notCacheable ?? {}).filter(([, n]) => Number(n) > 0);
+/** Rows of reasons with their counts, most frequent first, each with a bar relative to the top. */
+function fillReasons(tbody: HTMLElement, reasons: [string, number][]): void {
   reasons.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (!reasons.length) {
-    emptyRow(tbody, 2, !s ? '—' : s.compileRequests ? 'Every compile was cacheable.' : 'No compiles yet.');
-    return;
-  }
-  const top = Number(reasons[0]![1]) || 1;
+  const top = Number(reasons[0]?.[1]) || 1;
   for (const [reason, n] of reasons) {
     const row = el('tr');
     const cell = el('td', 'reason');
@@ -64,6 +59,25 @@ export function renderReasons(s: StatsSnapshot | undefined): void {
     row.appendChild(el('td', 'num', formatCount(n)));
     tbody.appendChild(row);
   }
+}
+
+export function renderReasons(s: StatsSnapshot | undefined): void {
+  const tbody = replaceBody('reasons');
+  const reasons = Object.entries(s?.notCacheable ?? {}).filter(([, n]) => Number(n) > 0);
+  if (!reasons.length) {
+    emptyRow(tbody, 2, !s ? '—' : s.compileRequests ? 'Every compile was cacheable.' : 'No compiles yet.');
+    return;
+  }
+  fillReasons(tbody, reasons);
+}
+
+/** Why direct mode recorded no manifest entry (the compile then needs the preprocessor each
+ *  time); the card shows only when there is a reason, as `warmcc -s` lists them. */
+export function renderDirectModeSkipped(s: StatsSnapshot | undefined): void {
+  const reasons = Object.entries(s?.directModeSkipped ?? {}).filter(([, n]) => Number(n) > 0);
+  const card = document.getElementById('card-direct-skipped');
+  if (card) card.hidden = reasons.length === 0;
+  fillReasons(replaceBody('direct-skipped'), reasons);
 }
 
 /** Local disk and the remote tiers; the card shows only when a remote tier is configured. Names
