@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { changedSinceStart, TOO_RECENT_MS } from './fileHashCache';
+import { changedSinceStart } from './fileHashCache';
 
 const MAX_ENTRIES = 100_000;
 
@@ -28,8 +28,8 @@ function listing(dir: string): Set<string> | undefined {
   } catch {
     return undefined;
   }
-  // a directory changed within the last moments may change again within the same mtime tick
-  if (Number(stat.mtimeNs / 1_000_000n) < Date.now() - TOO_RECENT_MS) {
+  // a directory changed within the current timestamp tick may change again within it
+  if (!changedSinceStart({ mtimeMs: Number(stat.mtimeNs) / 1e6, ctimeMs: Number(stat.ctimeNs) / 1e6 }, Date.now())) {
     if (listings.size >= MAX_ENTRIES) listings.clear();
     listings.set(dir, { mtimeNs: stat.mtimeNs, ino: stat.ino, names });
   }

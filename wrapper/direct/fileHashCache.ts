@@ -13,9 +13,6 @@ export interface HashedFile extends DirectiveScan {
   ctimeMs: number;
 }
 
-/** a file modified this recently may change again within the same timestamp tick, leaving the
- *  same size, mtime, ctime and inode: its hash is not kept by its stat */
-export const TOO_RECENT_MS = 2000;
 const MAX_ENTRIES = 100_000;
 
 /** File timestamps come from the kernel's coarse clock, which lags the real time by up to a
@@ -36,15 +33,47 @@ export function changedSinceStart(stat: { mtimeMs: number; ctimeMs: number }, st
   return latest >= startMs - TIMESTAMP_SLACK_MS;
 }
 
-interface Cached {
+/** What a cached hash is valid for: the file as stat'ed (ccache's inode cache key). */
+export interface CachedHash {
+  dev: number;
+  ino: number;
   size: number;
   mtimeMs: number;
   ctimeMs: number;
-  ino: number;
   facts: HashedFile;
 }
 
-const cache = new Map<string, Cached>();
+const cache = new Map<string, CachedHash>();
+/** told about every file read and hashed (not served from the cache): a debug log line */
+let onHashed: ((file: string) => void) | undefined;
+
+export function observeHashing(listener: ((file: string) => void) | undefined): void {
+  onHashed = listener;
+}
+
+/** The cached hashes, oldest first (to keep them across restarts: hashCacheFile.ts). */
+export function cachedHashes(): IterableIterator<[string, CachedHash]> {
+  return cache.entries();
+}
+
+/** Puts hashes read back from disk into the cache (kept ones win: they are newer). */
+export function restoreCachedHashes(entries: Iterable<[string, CachedHash]>): number {
+  let restored = 0;
+  for (const [file, entry] of entries) {
+    if (cache.has(file) || cache.size >= MAX_ENTRIES) continue;
+    cache.set(file, entry);
+    restored++;
+  }
+  return restored;
+}
+
+/** whether the cache changed since the last call (a hash was added) */
+let changed = false;
+export function takeCacheChanged(): boolean {
+  const was = changed;
+  changed = false;
+  return was;
+}
 
 /** undefined when the file does not exist (or is not a regular file) */
 export function hashedFile(file: string): HashedFile | undefined {
@@ -56,10 +85,18 @@ export function hashedFile(file: string): HashedFile | undefined {
   }
   if (!stat.isFile()) return undefined;
   const cached = cache.get(file);
-  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && cached.ctimeMs === stat.ctimeMs && cached.ino === stat.ino) {
+  if (
+    cached &&
+    cached.size === stat.size &&
+    cached.mtimeMs === stat.mtimeMs &&
+    cached.ctimeMs === stat.ctimeMs &&
+    cached.ino === stat.ino &&
+    cached.dev === stat.dev
+  ) {
     return cached.facts;
   }
   const content = fs.readFileSync(file);
+  onHashed?.(file);
   const facts: HashedFile = {
     hash: createHash('sha256').update(content).digest('hex'),
     // latin1: the bytes as they are, one char each
@@ -67,12 +104,14 @@ export function hashedFile(file: string): HashedFile | undefined {
     mtimeMs: stat.mtimeMs,
     ctimeMs: stat.ctimeMs,
   };
-  // A file changed moments ago may change again within the same timestamp tick, leaving the
-  // same size, mtime, ctime and inode: trust the stat key only for files settled since.
-  // (ctime too: a replacement by rename keeps its old mtime)
-  if (Math.max(stat.mtimeMs, stat.ctimeMs) < Date.now() - TOO_RECENT_MS) {
+  // A file changed within the current timestamp tick may change again within it, leaving the
+  // same size, mtime, ctime and inode: trust the stat key only for files whose timestamps are
+  // older than that (ctime too: a replacement by rename keeps its old mtime).
+  if (!changedSinceStart(stat, Date.now())) {
     if (cache.size >= MAX_ENTRIES) cache.clear();
-    cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, facts });
+    cache.delete(file); // re-inserted last: the map's order is the order of use
+    cache.set(file, { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, facts });
+    changed = true;
   }
   return facts;
 }

@@ -21,6 +21,7 @@ import { PendingStores } from '../pipeline/pendingStores';
 import { LocalDiskStorage } from '../storage/localDiskStorage';
 import { refuseConnection, REQUEST_TIMEOUT_MS, sendReply } from './compileConnection';
 import { HIT_SERVER_FLAG, type FromHitServer, type ToHitServer } from './hitServerMessages';
+import { loadSavedHashes } from './hashCachePersistence';
 import { debug, log, logError, setLogLevel } from './logger';
 import { STATS_METHODS, type StatsCall, type StatsRecorder } from './stats';
 
@@ -54,6 +55,8 @@ export function runHitServer(): void {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   const journal = new Journal(hitServerJournalFile(journalFileFor(config.cacheDir, config.socketPath), slot), config.journalSizeLimit, logError);
+  // the main server's saved hashes (only the main server writes them)
+  loadSavedHashes(config.cacheDir, config.logLevel === 'debug');
   const baseContext: Omit<CompileContext, 'stats' | 'compiled'> = {
     // local disk only: a remote lookup is the main server's (its tiers, breakers and counters)
     storage: new LocalDiskStorage(config.cacheDir, config.cacheSizeLimit, logError, false),

@@ -19,6 +19,7 @@ import { serveCompileConnection, serveHandedOverConnection } from './compileConn
 import { compileSettings, type CompileContext } from '../pipeline/context';
 import { explainFromJournal } from '../explain/explainRequest';
 import { Journal, journalFileFor } from '../explain/journal';
+import { keepHashesAcrossRestarts } from './hashCachePersistence';
 import { debug, log, logError, rotateLogIfLarge, setLogLevel } from './logger';
 import { serveRpcConnection, type ServerControl } from './rpcConnection';
 import type { CompiledNotification } from '../contract/rpc';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   }
   await fs.rm(config.socketPath, { force: true }); // stale socket of a dead server
   rotateLogIfLarge(config.logFile);
+  const hashes = keepHashesAcrossRestarts(config.cacheDir, config.logLevel === 'debug');
 
   const startedAt = Date.now();
   const stats = new Stats(statsFileFor(config.cacheDir, config.socketPath), log);
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
     while (pendingWork.size) await Promise.allSettled([...pendingWork]);
     await storage.close();
     stats.save();
+    hashes.save();
     journal.flush();
     // remove the socket only if it is still ours (a newer server may have replaced it)
     const current = await fs.stat(config.socketPath).catch(() => undefined);
